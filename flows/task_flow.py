@@ -1,0 +1,171 @@
+"""The six-step flow of one course task: ingest -> validate -> features -> train -> evaluate -> register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from coursework import evaluate, features, ingest, register, tracking, train, tune, validate
+from coursework.config import TaskParams, load_params, task_params, thaw
+from coursework.errors import ValidationFailed
+from coursework.spec import TaskSpec
+from pipelines import get_spec
+
+STEP = dict(cache_policy=NO_CACHE, retries=0)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a step needs to know about the task it runs, read once at the flow's start."""
+
+    spec: TaskSpec
+    params: TaskParams
+    root: Path
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.root / ".coursework"
+
+
+@task(name="ingest", **STEP)
+def ingest_step(ctx: RunContext, source: str | None):
+    log = get_run_logger()
+    frame, label = ingest.read_source(
+        source, default=ctx.spec.load_default, default_label=ctx.spec.source_label,
+        options=ctx.params.source, download_dir=ctx.work_dir / "downloads",
+    )
+    frame = ingest.apply_aliases(frame, ctx.spec.column_aliases)
+    staged = ingest.stage_snapshot(frame, task=ctx.spec.name, source=label, staging_root=ctx.work_dir / "staging")
+    log.info("ingest: %d rows x %d columns from %s (sha256 %s)", len(frame), frame.shape[1], label, staged.content_hash[:12])
+    return frame, staged
+
+
+@task(name="validate", **STEP)
+def validate_step(ctx: RunContext, frame, staged: ingest.Snapshot) -> ingest.Snapshot:
+    log = get_run_logger()
+    report = validate.validate_frame(frame, task=ctx.spec.name, expectations=ctx.spec.expectations())
+    tracking.log_dict(report, "validation/result.json")
+    tracking.set_tags({"validation": "passed" if report["success"] else "failed"})
+    if not report["success"]:
+        kept = ingest.quarantine_snapshot(staged, rejected_root=ctx.work_dir / "rejected", report=report)
+        raise ValidationFailed(ctx.spec.name, report["failures"], quarantine=str(kept))
+    snapshot = ingest.promote_snapshot(staged, data_dir=ctx.data_dir)
+    log.info("validate: %d expectations passed; snapshot %s", report["evaluated"], snapshot.folder)
+    return snapshot
+
+
+@task(name="features", **STEP)
+def features_step(ctx: RunContext, frame):
+    X, y = ctx.spec.split_xy(frame)
+    split = ctx.params.split
+    parts = features.split_data(X, y, test_size=split.test_size, random_state=split.random_state, stratify=split.stratify)
+    task_steps = ctx.spec.feature_steps(ctx.params.features) if ctx.spec.feature_steps else None
+    pipeline = features.build_features(
+        numeric=ctx.spec.numeric, categorical=ctx.spec.categorical, options=ctx.params.features, task_steps=task_steps,
+    )
+    get_run_logger().info("features: %d train / %d test rows, %d input columns", len(parts[0]), len(parts[1]), X.shape[1])
+    return parts, pipeline
+
+
+@task(name="train", **STEP)
+def train_step(ctx: RunContext, parts, pipeline):
+    log = get_run_logger()
+    X_train, _, y_train, _ = parts
+    spec, params = ctx.spec, ctx.params
+    choice = tune.choose_model(
+        problem=spec.problem, primary=spec.primary_metric, greater_is_better=spec.greater_is_better,
+        factories=spec.models, candidates=params.models, features=pipeline, X=X_train, y=y_train,
+        tune=params.tune, seed=params.seed,
+    )
+    estimator = train.build_model(spec.models[choice["model"]], choice["params"], seed=params.seed)
+    model = train.train_model(pipeline, estimator, X_train, y_train)
+    tracking.log_params({"model": choice["model"], "hp": choice["params"], "split": thaw(params.raw["split"]),
+                         "features": thaw(params.features), "seed": params.seed})
+    tracking.log_metrics({f"cv_{name}_{spec.primary_metric}": v for name, v in choice["cv"].items()})
+    if choice["study"]:
+        tracking.log_dict(choice["study"], "tuning/study.json")
+        log.info("tune: %s", choice["study"])
+    log.info("train: %s with %s", choice["model"], choice["params"])
+    return model, choice
+
+
+@task(name="evaluate", **STEP)
+def evaluate_step(ctx: RunContext, model, choice, parts, pipeline) -> evaluate.Evaluation:
+    X_train, X_test, y_train, y_test = parts
+    spec, params = ctx.spec, ctx.params
+    result = evaluate.evaluate_model(spec.problem, model, X_train, y_train, X_test, y_test, task=spec.name, seed=params.seed)
+    for name, hp in params.models.items():  # every candidate's test score, side by side
+        if len(params.models) > 1:
+            hp = choice["params"] if name == choice["model"] else thaw(hp)
+            other = model if name == choice["model"] else train.train_model(
+                pipeline, train.build_model(spec.models[name], hp, seed=params.seed), X_train, y_train)
+            result.metrics[f"candidate_{name}_{spec.primary_metric}"] = evaluate.score_model(
+                spec.problem, other, X_test, y_test)[spec.primary_metric]
+    if spec.report:
+        extra_metrics, extra_figures = spec.report(model, X_test, y_test)
+        result.metrics.update(extra_metrics)
+        result.figures.update(extra_figures)
+    tracking.log_metrics(result.metrics)
+    for name, figure in result.figures.items():
+        tracking.log_figure(figure, name)
+    for name, text in result.texts.items():
+        tracking.log_text(text, name)
+    shown = {k: round(v, 4) for k, v in result.metrics.items() if not k.startswith("candidate_")}
+    get_run_logger().info("evaluate: %s", shown)
+    return result
+
+
+@task(name="register", **STEP)
+def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, snapshot: ingest.Snapshot) -> dict[str, Any]:
+    log = get_run_logger()
+    task_name, primary = ctx.spec.name, ctx.spec.primary_metric
+    champion = tracking.alias_version(task_name)
+    champion_value = champion["metrics"].get(primary) if champion else None
+    decision = register.decide_promotion(result.metrics, ctx.params.gate, primary, champion_value)
+    model_uri = tracking.log_sklearn_model(model, parts[0])
+    lineage = {
+        "git_commit": tracking.git_commit(ctx.root), "data_hash": snapshot.content_hash,
+        "params_hash": ctx.params.params_hash, "prefect_flow_run_id": str(flow_run.id),
+        "passed_gate": decision.passed_gate, "decision": "; ".join(decision.reasons),
+    }
+    version = tracking.register_version(model_uri, task_name, lineage)
+    tracking.set_alias(task_name, decision.alias, version)
+    tracking.set_tags({"model_version": version, "alias": decision.alias, "decision": lineage["decision"]})
+    verb = "promoted to champion" if decision.promote else "kept as challenger"
+    log.info("register: version %d %s: %s", version, verb, "; ".join(decision.reasons))
+    return {"version": version, "alias": decision.alias, "passed_gate": decision.passed_gate,
+            "promoted": decision.promote, "reasons": list(decision.reasons)}
+
+
+def make_context(task: str, params_path: str | Path, root: str | Path) -> RunContext:
+    root = Path(root).resolve()
+    params = task_params(load_params(params_path), task)
+    return RunContext(spec=get_spec(task), params=params, root=root)
+
+
+@flow(name="coursework-task", flow_run_name="{task}", log_prints=True)
+def task_flow(task: str, source: str | None = None, params_path: str = "params.yaml", root: str = ".") -> dict[str, Any]:
+    """Run one course task through the six steps; returns its metrics and the registry decision."""
+    ctx = make_context(task, params_path, root)
+    tracking.configure(ctx.root)
+    tags = {"task": task, "source": source or ctx.spec.source_label, "prefect_flow_run_id": str(flow_run.id),
+            "git_commit": tracking.git_commit(ctx.root), "params_hash": ctx.params.params_hash}
+    with tracking.task_run(task, ctx.root, run_name=f"{task}-{flow_run.name or 'local'}", tags=tags) as run_id:
+        frame, staged = ingest_step(ctx, source)
+        snapshot = validate_step(ctx, frame, staged)
+        tracking.set_tags({"data_hash": snapshot.content_hash})
+        parts, pipeline = features_step(ctx, frame)
+        model, choice = train_step(ctx, parts, pipeline)
+        result = evaluate_step(ctx, model, choice, parts, pipeline)
+        decision = register_step(ctx, model, parts, result, snapshot)
+    return {"task": task, "run_id": run_id, "primary": ctx.spec.primary_metric, "metrics": result.metrics,
+            "model": choice["model"], **decision}

@@ -1,0 +1,128 @@
+"""params.yaml, read once at the entry point into frozen per-task objects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import yaml
+
+from coursework.errors import ConfigError, UnknownTaskError
+
+BASE_KEY = "base"
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """Plain dicts and lists again, for estimators and JSON."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class SplitParams:
+    test_size: float
+    random_state: int
+    stratify: bool
+    val_size: float
+
+
+@dataclass(frozen=True)
+class TuneParams:
+    n_trials: int = 0
+    model: str | None = None
+    cv_folds: int = 3
+    space: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class TaskParams:
+    """Every number one task reads, with the base block merged in."""
+
+    name: str
+    seed: int
+    split: SplitParams
+    source: Mapping[str, Any]
+    features: Mapping[str, Any]
+    models: Mapping[str, Mapping[str, Any]]
+    tune: TuneParams
+    gate: Mapping[str, Mapping[str, float]]
+    raw: Mapping[str, Any]
+
+    @property
+    def params_hash(self) -> str:
+        """sha256 of the task's merged params, stable across key order."""
+        blob = json.dumps(thaw(self.raw), sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"params file not found: {path}")
+    with path.open() as fh:
+        data = yaml.safe_load(fh) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of task blocks at the top level")
+    return data
+
+
+def task_names(params: Mapping[str, Any]) -> list[str]:
+    return [k for k in params if k != BASE_KEY]
+
+
+def task_params(params: Mapping[str, Any], task: str) -> TaskParams:
+    """Merge the base block into one task's block and freeze it."""
+    if task not in params or task == BASE_KEY:
+        known = ", ".join(task_names(params))
+        raise UnknownTaskError(f"unknown task '{task}'; known tasks: {known}")
+    base = dict(params.get(BASE_KEY) or {})
+    block = dict(params[task] or {})
+    merged = {**base, **block}
+    split = {**(base.get("split") or {}), **(block.get("split") or {})}
+    try:
+        split_params = SplitParams(
+            test_size=float(split["test_size"]),
+            random_state=int(split.get("random_state", merged["seed"])),
+            stratify=bool(split.get("stratify", False)),
+            val_size=float(split.get("val_size", 0.2)),
+        )
+        tune = dict(block.get("tune") or {})
+        tune_params = TuneParams(
+            n_trials=int(tune.get("n_trials", 0)),
+            model=tune.get("model"),
+            cv_folds=int(tune.get("cv_folds", 3)),
+            space=_freeze(tune.get("space") or {}),
+        )
+        models = block["models"]
+        gate = block["gate"]
+    except KeyError as exc:
+        raise ConfigError(f"params.yaml: task '{task}' is missing key {exc}") from None
+    if not isinstance(models, Mapping) or not models:
+        raise ConfigError(f"params.yaml: task '{task}': 'models' must map candidate names to params")
+    merged["split"] = split
+    return TaskParams(
+        name=task,
+        seed=int(merged["seed"]),
+        split=split_params,
+        source=_freeze(block.get("source") or {}),
+        features=_freeze(block.get("features") or {}),
+        models=_freeze({k: (v or {}) for k, v in models.items()}),
+        tune=tune_params,
+        gate=_freeze(gate),
+        raw=_freeze(merged),
+    )

@@ -1,0 +1,57 @@
+"""What defines a course task: the contract every package under pipelines/ fills in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Mapping
+
+import pandas as pd
+
+ProblemType = Literal["classification", "regression", "clustering"]
+
+# name -> (greater_is_better) for every metric a gate or a champion comparison may use
+METRIC_DIRECTION: dict[str, bool] = {
+    "accuracy": True, "precision_macro": True, "recall_macro": True, "f1_macro": True,
+    "f1": True, "roc_auc": True, "r2": True, "silhouette": True, "ari": True,
+    "mse": False, "rmse": False, "mae": False, "mape": False, "inertia": False,
+}
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One course task: where its data comes from and what its model must do."""
+
+    name: str
+    problem: ProblemType
+    description: str
+    source_label: str
+    load_default: Callable[..., pd.DataFrame]
+    target: str | None
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...] = ()
+    expectations: Callable[[], list] | None = None
+    models: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    primary_metric: str = "accuracy"
+    anchor: str = ""
+    column_aliases: Mapping[str, str] = field(default_factory=dict)
+    feature_steps: Callable[[Mapping[str, Any]], list] | None = None
+    label_column: str | None = None  # true labels for clustering tasks, never a feature
+    raw_inputs: tuple[str, ...] = ()  # columns the model takes when feature_steps derive others
+    # task-specific extras: (model, X_test, y_test) -> (metrics, {file name: matplotlib figure})
+    report: Callable[..., tuple[dict[str, float], dict[str, Any]]] | None = None
+
+    @property
+    def greater_is_better(self) -> bool:
+        return METRIC_DIRECTION[self.primary_metric]
+
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        """The raw columns a caller passes to the model (and to `coursework predict`)."""
+        return self.raw_inputs or self.numeric + self.categorical
+
+    def split_xy(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series | None]:
+        """Features and target of a validated frame, in the spec's column order."""
+        X = df.loc[:, list(self.input_columns)]
+        column = self.target or self.label_column
+        y = df[column] if column else None
+        return X, y

@@ -1,0 +1,132 @@
+"""tune: Optuna searches a task's hyperparameters by cross-validation on the training split."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import optuna
+import pandas as pd
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from coursework.errors import ConfigError
+
+
+def suggest_params(trial: optuna.Trial, space: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """One point of a search space written in params.yaml (int, float with optional log, categorical)."""
+    params: dict[str, Any] = {}
+    for name, spec in space.items():
+        kind = spec.get("type")
+        if kind == "int":
+            params[name] = trial.suggest_int(name, int(spec["low"]), int(spec["high"]), log=bool(spec.get("log", False)))
+        elif kind == "float":
+            params[name] = trial.suggest_float(name, float(spec["low"]), float(spec["high"]), log=bool(spec.get("log", False)))
+        elif kind == "categorical":
+            params[name] = trial.suggest_categorical(name, list(spec["choices"]))
+        else:
+            raise ConfigError(f"tune.space.{name}: type must be int, float or categorical, not {kind!r}")
+    return params
+
+
+def make_objective(
+    *,
+    fit_score: Callable[[dict[str, Any], pd.DataFrame, pd.Series | None, pd.DataFrame, pd.Series | None], float],
+    base_params: Mapping[str, Any],
+    space: Mapping[str, Mapping[str, Any]],
+    X: pd.DataFrame,
+    y: pd.Series | None,
+    folds: int,
+    seed: int,
+    classify: bool,
+) -> Callable[[optuna.Trial], float]:
+    """The objective: mean fold score of base_params overlaid with the trial's suggestions."""
+    splitter = (StratifiedKFold if classify else KFold)(n_splits=folds, shuffle=True, random_state=seed)
+
+    def objective(trial: optuna.Trial) -> float:
+        params = {**base_params, **suggest_params(trial, space)}
+        scores = []
+        for step, (fit_idx, val_idx) in enumerate(splitter.split(X, y if classify else None)):
+            y_fit = None if y is None else y.iloc[fit_idx]
+            y_val = None if y is None else y.iloc[val_idx]
+            scores.append(fit_score(params, X.iloc[fit_idx], y_fit, X.iloc[val_idx], y_val))
+            trial.report(float(np.mean(scores)), step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return float(np.mean(scores))
+
+    return objective
+
+
+def tune_params(objective: Callable[[optuna.Trial], float], *, n_trials: int, seed: int, greater_is_better: bool) -> optuna.Study:
+    """Run a seeded, pruned study and return it (best_params, trials for the record)."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        direction="maximize" if greater_is_better else "minimize",
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
+    )
+    study.optimize(objective, n_trials=n_trials)
+    return study
+
+
+def choose_model(
+    *,
+    problem: str,
+    primary: str,
+    greater_is_better: bool,
+    factories: Mapping[str, Callable[..., Any]],
+    candidates: Mapping[str, Mapping[str, Any]],
+    features: Any,
+    X: pd.DataFrame,
+    y: pd.Series | None,
+    tune: Any,
+    seed: int,
+) -> dict[str, Any]:
+    """Pick the candidate and hyperparameters to train: Optuna for one candidate's space, then CV among candidates.
+
+    Returns {'model': name, 'params': {...}, 'cv': {name: score}, 'study': {...} or None}; uses only
+    the training split, so the test split stays unseen.
+    """
+    from coursework.evaluate import score_model
+    from coursework.train import build_model, train_model
+
+    unknown = [name for name in candidates if name not in factories]
+    if unknown:
+        raise ConfigError(f"models {unknown} are not defined by the task; choose from {sorted(factories)}")
+    chosen = {name: dict(hp) for name, hp in candidates.items()}
+    classify = problem == "classification"
+
+    def fit_score_for(name: str):
+        def fit_score(params, X_fit, y_fit, X_val, y_val) -> float:
+            model = train_model(features, build_model(factories[name], params, seed=seed), X_fit, y_fit)
+            return score_model(problem, model, X_val, y_val)[primary]
+        return fit_score
+
+    study_record = None
+    if tune.n_trials > 0:
+        target = tune.model or next(iter(chosen))
+        if target not in chosen:
+            raise ConfigError(f"tune.model '{target}' is not one of the task's models {sorted(chosen)}")
+        objective = make_objective(
+            fit_score=fit_score_for(target), base_params=chosen[target], space=tune.space,
+            X=X, y=y, folds=tune.cv_folds, seed=seed, classify=classify,
+        )
+        study = tune_params(objective, n_trials=tune.n_trials, seed=seed, greater_is_better=greater_is_better)
+        chosen[target].update(study.best_params)
+        study_record = {
+            "model": target, "best_value": study.best_value, "best_params": study.best_params,
+            "trials": len(study.trials),
+            "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials),
+        }
+    cv: dict[str, float] = {}
+    if len(chosen) > 1:
+        for name, params in chosen.items():
+            objective = make_objective(
+                fit_score=fit_score_for(name), base_params=params, space={}, X=X, y=y,
+                folds=tune.cv_folds, seed=seed, classify=classify,
+            )
+            cv[name] = objective(optuna.trial.FixedTrial({}))
+        pick = max(cv, key=cv.get) if greater_is_better else min(cv, key=cv.get)
+    else:
+        pick = next(iter(chosen))
+    return {"model": pick, "params": chosen[pick], "cv": cv, "study": study_record}
