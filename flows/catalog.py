@@ -1,0 +1,28 @@
+"""The task catalogue as the CLI sees it: specs from pipelines/, numbers from params.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from coursework.config import load_params, task_names
+from coursework.errors import UnknownTaskError
+from coursework.spec import TaskSpec
+from pipelines import available, get_spec
+
+
+def tasks(params_path: str | Path = "params.yaml") -> list[str]:
+    """Tasks that have both a params block and a pipeline package, in params.yaml order."""
+    have = set(available())
+    return [t for t in task_names(load_params(params_path)) if t in have]
+
+
+def check_tasks(names: list[str], params_path: str | Path = "params.yaml") -> list[str]:
+    known = tasks(params_path)
+    for name in names:
+        if name not in known:
+            raise UnknownTaskError(f"unknown task '{name}'; known tasks: {', '.join(known)}")
+    return names
+
+
+def spec(task: str) -> TaskSpec:
+    return get_spec(task)

@@ -1,0 +1,22 @@
+"""iris_naive_bayes: species with Gaussian naive Bayes, confusion matrix and report (deck 003)."""
+
+from sklearn.naive_bayes import GaussianNB
+
+from coursework.sources import iris_frame
+from coursework.spec import TaskSpec
+from pipelines.iris_knn.expectations import IRIS_ALIASES, IRIS_FEATURES, iris_expectations
+
+SPEC = TaskSpec(
+    name="iris_naive_bayes",
+    problem="classification",
+    description="iris species with GaussianNB",
+    source_label="scikit-learn load_iris",
+    load_default=iris_frame,
+    target="species",
+    numeric=IRIS_FEATURES,
+    expectations=iris_expectations,
+    models={"gaussian_nb": GaussianNB},
+    primary_metric="accuracy",
+    anchor="0.953 (10-fold CV)",
+    column_aliases=IRIS_ALIASES,
+)
