@@ -1,0 +1,150 @@
+"""The `coursework` command through its entry point: list, run, show, predict, and refusals."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flows import catalog
+from tests.support import PARAMS, iris_frame, registry_state
+
+TASK = "iris_knn"
+SPECIES = {"setosa", "versicolor", "virginica"}
+COURSEWORK = Path(sys.executable).with_name("coursework")  # the console script in this venv
+
+
+@pytest.fixture(scope="module")
+def trained(prefect_harness, module_root, cli):
+    """`coursework run iris_knn` once in this module's root."""
+    result = cli("run", TASK)
+    return module_root, result
+
+
+def test_run_passes_and_prints_the_table(trained):
+    _, result = trained
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if line.strip("│ ").startswith(TASK))
+    for cell in ("passed", "accuracy", "0.9833", "v1", "champion"):
+        assert cell in row
+
+
+def test_list_shows_every_task_and_the_champion(trained, cli):
+    result = cli("list")
+    assert result.exit_code == 0, result.output
+    for task in catalog.tasks(PARAMS):
+        assert task in result.output
+    row = next(line for line in result.output.splitlines() if line.strip("│ ").startswith(f"{TASK} "))
+    for cell in ("classification", "accuracy", "v1", "0.9833"):
+        assert cell in row
+
+
+def test_show_names_champion_metrics_and_lineage(trained, cli):
+    root, _ = trained
+    result = cli("show", TASK)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((root / "data" / TASK / "manifest.json").read_text())
+    assert "version 1" in result.output
+    assert manifest["content_hash"] in result.output
+    assert "0.9833" in result.output
+    assert "n_neighbors" in result.output or "hp.n_neighbors" in result.output
+
+
+@pytest.mark.parametrize("headers", ["ours", "kaggle"])
+def test_predict_writes_predictions(trained, cli, tmp_path, headers):
+    frame = iris_frame().drop(columns="species").sample(25, random_state=0)
+    if headers == "kaggle":  # a student's Iris.csv from Kaggle
+        frame = frame.rename(columns={"sepal_length": "SepalLengthCm", "sepal_width": "SepalWidthCm",
+                                      "petal_length": "PetalLengthCm", "petal_width": "PetalWidthCm"})
+    frame.to_csv(tmp_path / "input.csv", index=False)
+    out = tmp_path / "out" / "preds.csv"
+    result = cli("predict", TASK, tmp_path / "input.csv", "--out", out)
+    assert result.exit_code == 0, result.output
+    preds = pd.read_csv(out)
+    assert len(preds) == 25
+    assert set(preds["prediction"]) <= SPECIES
+    truth = iris_frame().loc[frame.index, "species"].to_numpy()
+    assert (preds["prediction"].to_numpy() == truth).mean() > 0.9
+
+
+def test_predict_to_stdout(trained, cli, tmp_path):
+    iris_frame().drop(columns="species").head(3).to_csv(tmp_path / "input.csv", index=False)
+    result = cli("predict", TASK, tmp_path / "input.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].endswith(",prediction")
+    assert [line.rsplit(",", 1)[1] for line in result.stdout.splitlines()[1:4]] == ["setosa"] * 3
+
+
+def test_predict_input_missing_a_column(trained, cli, tmp_path):
+    iris_frame().drop(columns=["species", "petal_width"]).to_csv(tmp_path / "input.csv", index=False)
+    result = cli("predict", TASK, tmp_path / "input.csv", "--out", tmp_path / "preds.csv")
+    assert result.exit_code != 0
+    assert "petal_width" in result.output
+    assert not (tmp_path / "preds.csv").exists()
+
+
+def test_run_source_that_does_not_exist(trained, cli):
+    root, _ = trained
+    before = registry_state(TASK, root)
+    result = cli("run", TASK, "--source", "missing.csv")
+    assert result.exit_code != 0
+    assert "missing.csv" in result.output and "does not exist" in result.output
+    assert registry_state(TASK, root) == before
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["run"], "name at least one task"),
+        (["run", TASK, "iris_tree", "--source", "x.csv"], "exactly one task"),
+        (["show", "nope"], "unknown task 'nope'"),
+        (["predict", "nope", "x.csv"], "unknown task 'nope'"),
+    ],
+)
+def test_refusals_need_no_flow(project_root, cli, args, words):
+    result = cli(*args)
+    assert result.exit_code != 0
+    assert words in result.output
+
+
+@pytest.mark.parametrize("args", [["show", TASK], ["predict", TASK, "input.csv"]])
+def test_no_champion_yet(project_root, cli, args):
+    iris_frame().drop(columns="species").head(3).to_csv(project_root / "input.csv", index=False)
+    result = cli(*args)
+    assert result.exit_code != 0
+    assert "no champion yet" in result.output and f"coursework run {TASK}" in result.output
+
+
+def _console(root: Path, *args: str, api_url: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    if api_url:
+        env["PREFECT_API_URL"] = api_url  # the session's harness server: no second server to start
+    return subprocess.run([str(COURSEWORK), *args], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_console_script_missing_source(trained):
+    root, _ = trained
+    proc = _console(root, "run", TASK, "--source", "missing.csv")
+    assert proc.returncode != 0
+    assert "missing.csv" in proc.stderr and "does not exist" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_console_script_validation_failure_is_one_message(trained):
+    """What a user sees in the terminal: the failed expectation once, not Prefect's tracebacks too."""
+    from prefect.settings import PREFECT_API_URL
+
+    root, _ = trained
+    iris_frame().drop(columns="petal_width").to_csv(root / "no_petal_width.csv", index=False)
+    before = registry_state(TASK, root)
+    proc = _console(root, "run", TASK, "--source", "no_petal_width.csv", api_url=PREFECT_API_URL.value())
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "petal_width" in text and "expect_column_to_exist" in text
+    assert registry_state(TASK, root) == before
+    assert "Traceback" not in text, text
+    failure_lines = [line for line in text.splitlines() if line.strip().startswith("- expect_column_to_exist")]
+    assert len(failure_lines) == 1, text

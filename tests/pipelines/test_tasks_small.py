@@ -1,0 +1,63 @@
+"""Each task on its real data through the Prefect flow, with small tuning settings: it meets its gate."""
+
+import pytest
+import yaml
+
+from coursework import tracking
+from coursework.config import load_params, task_names
+from coursework.spec import METRIC_DIRECTION
+from pipelines import get_spec
+from tests.support import PARAMS
+
+ALL_PARAMS = load_params(PARAMS)
+SLOW = {"mnist_classic"}  # minutes on 2 cores even with small settings: run with --run-slow
+MAX_TRIALS, MAX_FOLDS, MAX_EPOCHS = 3, 3, 2
+# no offline data: tests/deep exercises their loaders on files the tests write
+EXTERNAL = {t for t in task_names(ALL_PARAMS) if get_spec(t).external_data}
+# Keras tasks cut to MAX_EPOCHS: they must still learn (beat the baseline), but their gates are for full training
+CUT = {t for t in task_names(ALL_PARAMS) if any("epochs" in (hp or {}) for hp in ALL_PARAMS[t]["models"].values())}
+
+
+def small(params: dict) -> dict:
+    """The same params with Optuna cut to a few trials and folds; every other number as in params.yaml."""
+    out = yaml.safe_load(yaml.safe_dump(params))
+    for name in task_names(out):
+        tune = (out[name] or {}).get("tune")
+        if tune:
+            tune["n_trials"] = min(int(tune.get("n_trials", 0)), MAX_TRIALS)
+            tune["cv_folds"] = min(int(tune.get("cv_folds", 3)), MAX_FOLDS)
+        for hp in (out[name].get("models") or {}).values():
+            if hp and "epochs" in hp:
+                hp["epochs"] = min(int(hp["epochs"]), MAX_EPOCHS)
+    return out
+
+
+@pytest.fixture(scope="module")
+def small_root(prefect_harness, module_root):
+    (module_root / "params.yaml").write_text(yaml.safe_dump(small(ALL_PARAMS), sort_keys=False))
+    return module_root
+
+
+@pytest.mark.parametrize(
+    "task",
+    [pytest.param(t, marks=pytest.mark.slow) if t in SLOW else t for t in task_names(ALL_PARAMS) if t not in EXTERNAL],
+)
+def test_task_meets_its_gate_with_small_settings(small_root, task):
+    from flows.task_flow import task_flow
+
+    summary = task_flow(task, params_path=str(small_root / "params.yaml"), root=str(small_root))
+    primary, metrics = summary["primary"], summary["metrics"]
+    assert primary == get_spec(task).primary_metric
+    better = (lambda a, b: a > b) if METRIC_DIRECTION[primary] else (lambda a, b: a < b)
+    assert better(metrics[primary], metrics[f"baseline_{primary}"]), f"{task}: {primary} does not beat the baseline"
+    assert summary["version"] == 1
+    tracking.configure(small_root)
+    if task not in CUT:
+        assert summary["passed_gate"], f"{task}: gate missed: {summary['reasons']}"
+        assert summary["alias"] == "champion"
+        assert tracking.alias_version(task)["version"] == 1
+    else:  # two epochs: registered, and promoted only if the gate happens to be met already
+        assert summary["alias"] == ("champion" if summary["passed_gate"] else "challenger")
+    candidates = list(ALL_PARAMS[task]["models"])
+    if len(candidates) > 1:  # every candidate's test score is logged beside the chosen one
+        assert {f"candidate_{c}_{primary}" for c in candidates} <= set(metrics)

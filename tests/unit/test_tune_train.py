@@ -1,0 +1,117 @@
+"""tune and train: seeded search over a params.yaml space, CV choice on the training split, seeded builds."""
+
+import optuna
+import pytest
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.tree import DecisionTreeClassifier
+
+from coursework.config import TuneParams
+from coursework.errors import ConfigError
+from coursework.features import build_features
+from coursework.train import build_model, train_model
+from coursework.tune import choose_model, suggest_params
+from tests.support import iris_frame
+
+IRIS = iris_frame()
+X, Y = IRIS.drop(columns="species"), IRIS["species"]
+FEATURES = build_features(numeric=list(X.columns), categorical=[], options={"scaler": "none"})
+SPACE = {
+    "k": {"type": "int", "low": 1, "high": 15},
+    "c": {"type": "float", "low": 1e-3, "high": 10.0, "log": True},
+    "w": {"type": "categorical", "choices": ["uniform", "distance"]},
+}
+
+
+def _sample(seed, n=5):
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+    out = []
+    for _ in range(n):
+        trial = study.ask()
+        out.append(suggest_params(trial, SPACE))
+        study.tell(trial, 0.0)
+    return out
+
+
+def test_suggest_params_is_seeded_and_in_range():
+    first, again = _sample(3), _sample(3)
+    assert first == again
+    assert first != _sample(4)
+    for p in first:
+        assert 1 <= p["k"] <= 15 and isinstance(p["k"], int)
+        assert 1e-3 <= p["c"] <= 10.0
+        assert p["w"] in ("uniform", "distance")
+
+
+def test_suggest_params_rejects_unknown_type():
+    trial = optuna.create_study().ask()
+    with pytest.raises(ConfigError, match="bogus"):
+        suggest_params(trial, {"bogus": {"type": "uniform", "low": 0, "high": 1}})
+
+
+def _choose(candidates, tune=TuneParams(), factories=None, problem="classification", primary="accuracy",
+            greater=True, y=Y, X=X):
+    features = build_features(numeric=list(X.columns), categorical=[], options={"scaler": "none"})
+    return choose_model(
+        problem=problem, primary=primary, greater_is_better=greater,
+        factories=factories or {"knn": KNeighborsClassifier, "tree": DecisionTreeClassifier},
+        candidates=candidates, features=features, X=X, y=y, tune=tune, seed=0,
+    )
+
+
+def test_choose_model_single_candidate_is_untouched():
+    found = _choose({"knn": {"n_neighbors": 3}})
+    assert (found["model"], found["params"], found["cv"], found["study"]) == ("knn", {"n_neighbors": 3}, {}, None)
+
+
+def test_choose_model_tuning_is_seeded():
+    tune = TuneParams(n_trials=4, model="knn", cv_folds=3,
+                      space={"n_neighbors": {"type": "int", "low": 1, "high": 25}})
+    first = _choose({"knn": {"n_neighbors": 3}, "tree": {"max_depth": 2}}, tune=tune)
+    again = _choose({"knn": {"n_neighbors": 3}, "tree": {"max_depth": 2}}, tune=tune)
+    assert first == again
+    assert first["study"]["trials"] == 4 and first["study"]["model"] == "knn"
+    assert 1 <= first["study"]["best_params"]["n_neighbors"] <= 25
+    if first["model"] == "knn":  # the tuned values are what gets trained
+        assert first["params"]["n_neighbors"] == first["study"]["best_params"]["n_neighbors"]
+    assert set(first["cv"]) == {"knn", "tree"}
+    assert first["model"] == max(first["cv"], key=first["cv"].get)
+
+
+def test_choose_model_lower_is_better_picks_the_minimum():
+    y = X["petal_length"] * 2.0 + X["sepal_width"]
+    Xr = X.drop(columns="petal_length")
+    found = _choose({"ols": {}, "ridge": {"alpha": 1000.0}}, problem="regression", primary="rmse", greater=False,
+                    factories={"ols": LinearRegression, "ridge": Ridge}, y=y, X=Xr)
+    assert found["model"] == min(found["cv"], key=found["cv"].get) == "ols"
+
+
+@pytest.mark.parametrize(
+    "candidates, tune, words",
+    [
+        ({"svm": {}}, TuneParams(), "svm"),
+        ({"knn": {}}, TuneParams(n_trials=2, model="tree", space={}), "tree"),
+    ],
+)
+def test_choose_model_config_errors(candidates, tune, words):
+    with pytest.raises(ConfigError, match=words):
+        _choose(candidates, tune=tune)
+
+
+def test_build_model_seeds_random_state():
+    assert build_model(DecisionTreeClassifier, {"max_depth": 2}, seed=7).random_state == 7
+    assert build_model(DecisionTreeClassifier, {"random_state": 1}, seed=7).random_state == 1
+    assert build_model(KNeighborsClassifier, {"n_neighbors": 2}, seed=7).n_neighbors == 2
+
+
+def test_build_model_bad_hyperparameter_is_a_config_error():
+    with pytest.raises(ConfigError, match="n_neigbors"):
+        build_model(KNeighborsClassifier, {"n_neigbors": 3}, seed=0)
+
+
+def test_train_model_is_deterministic_and_leaves_features_unfitted():
+    first = train_model(FEATURES, build_model(DecisionTreeClassifier, {}, seed=0), X, Y)
+    again = train_model(FEATURES, build_model(DecisionTreeClassifier, {}, seed=0), X, Y)
+    assert [name for name, _ in first.steps] == ["features", "model"]
+    assert (first.predict(X) == again.predict(X)).all()
+    assert not hasattr(FEATURES[-1], "transformers_")  # the template was cloned, not fitted in place
