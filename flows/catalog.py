@@ -16,6 +16,11 @@ def tasks(params_path: str | Path = "params.yaml") -> list[str]:
     return [t for t in task_names(load_params(params_path)) if t in have]
 
 
+def offline_tasks(params_path: str | Path = "params.yaml") -> list[str]:
+    """Tasks whose default data ships with the project's packages: what `run --all` and `dvc repro` cover."""
+    return [t for t in tasks(params_path) if get_spec(t).external_data is None]
+
+
 def check_tasks(names: list[str], params_path: str | Path = "params.yaml") -> list[str]:
     known = tasks(params_path)
     for name in names:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,13 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from coursework import evaluate, features, ingest, register, tracking, train, tune, validate
+from coursework import deep, evaluate, features, ingest, register, reports, tracking, train, tune, validate, versioning
 from coursework.config import TaskParams, load_params, task_params, thaw
 from coursework.errors import ValidationFailed
 from coursework.spec import TaskSpec
 from pipelines import get_spec
 
+CODE_DIR = Path(__file__).resolve().parent  # the checkout whose code trains the model
 STEP = dict(cache_policy=NO_CACHE, retries=0)
 
 
@@ -67,7 +69,8 @@ def validate_step(ctx: RunContext, frame, staged: ingest.Snapshot) -> ingest.Sna
 def features_step(ctx: RunContext, frame):
     X, y = ctx.spec.split_xy(frame)
     split = ctx.params.split
-    parts = features.split_data(X, y, test_size=split.test_size, random_state=split.random_state, stratify=split.stratify)
+    parts = features.split_data(X, y, test_size=split.test_size, random_state=split.random_state, stratify=split.stratify,
+                                shuffle=split.shuffle)
     task_steps = ctx.spec.feature_steps(ctx.params.features) if ctx.spec.feature_steps else None
     pipeline = features.build_features(
         numeric=ctx.spec.numeric, categorical=ctx.spec.categorical, options=ctx.params.features, task_steps=task_steps,
@@ -88,6 +91,8 @@ def train_step(ctx: RunContext, parts, pipeline):
     )
     estimator = train.build_model(spec.models[choice["model"]], choice["params"], seed=params.seed)
     model = train.train_model(pipeline, estimator, X_train, y_train)
+    if deep.is_keras(model):  # learning curves as step metrics, the device as tags
+        tracking.log_keras_training(model[-1])
     tracking.log_params({"model": choice["model"], "hp": choice["params"], "split": thaw(params.raw["split"]),
                          "features": thaw(params.features), "seed": params.seed})
     tracking.log_metrics({f"cv_{name}_{spec.primary_metric}": v for name, v in choice["cv"].items()})
@@ -103,9 +108,8 @@ def evaluate_step(ctx: RunContext, model, choice, parts, pipeline) -> evaluate.E
     X_train, X_test, y_train, y_test = parts
     spec, params = ctx.spec, ctx.params
     result = evaluate.evaluate_model(spec.problem, model, X_train, y_train, X_test, y_test, task=spec.name, seed=params.seed)
-    for name, hp in params.models.items():  # every candidate's test score, side by side
-        if len(params.models) > 1:
-            hp = choice["params"] if name == choice["model"] else thaw(hp)
+    for name, hp in choice["candidates"].items():  # every candidate's test score (tuned params), side by side
+        if len(choice["candidates"]) > 1:
             other = model if name == choice["model"] else train.train_model(
                 pipeline, train.build_model(spec.models[name], hp, seed=params.seed), X_train, y_train)
             result.metrics[f"candidate_{name}_{spec.primary_metric}"] = evaluate.score_model(
@@ -131,9 +135,10 @@ def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, sn
     champion = tracking.alias_version(task_name)
     champion_value = champion["metrics"].get(primary) if champion else None
     decision = register.decide_promotion(result.metrics, ctx.params.gate, primary, champion_value)
-    model_uri = tracking.log_sklearn_model(model, parts[0])
+    log_model = tracking.log_keras_pipeline if deep.is_keras(model) else tracking.log_sklearn_model
+    model_uri = log_model(model, parts[0])
     lineage = {
-        "git_commit": tracking.git_commit(ctx.root), "data_hash": snapshot.content_hash,
+        "git_commit": tracking.git_commit(CODE_DIR), "data_hash": snapshot.content_hash,
         "params_hash": ctx.params.params_hash, "prefect_flow_run_id": str(flow_run.id),
         "passed_gate": decision.passed_gate, "decision": "; ".join(decision.reasons),
     }
@@ -146,6 +151,49 @@ def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, sn
             "promoted": decision.promote, "reasons": list(decision.reasons)}
 
 
+@task(name="snapshot", **STEP)
+def snapshot_step(ctx: RunContext):
+    """--from-snapshot (dvc repro): data/<task>/ as data.dvc records it, validated again, never rewritten."""
+    frame, snapshot = ingest.load_snapshot(ctx.data_dir / ctx.spec.name)
+    versioning.check_snapshot(ctx.root, ctx.spec.name, snapshot.data_path, snapshot.content_hash)
+    report = validate.validate_frame(frame, task=ctx.spec.name, expectations=ctx.spec.expectations())
+    tracking.log_dict(report, "validation/result.json")
+    tracking.set_tags({"validation": "passed" if report["success"] else "failed",
+                       "source": snapshot.manifest.get("source", ""), "from_snapshot": "true"})
+    if not report["success"]:
+        raise ValidationFailed(ctx.spec.name, report["failures"])
+    get_run_logger().info("snapshot: %s (sha256 %s), %d expectations passed", snapshot.folder,
+                          snapshot.content_hash[:12], report["evaluated"])
+    return frame, snapshot
+
+
+@task(name="check-data-version", **STEP)
+def check_version_step(ctx: RunContext, staged: ingest.Snapshot, accept: bool) -> None:
+    """A batch whose bytes differ from what data.dvc records goes no further unless accepted."""
+    versioning.admit_batch(ctx.root, staged, accept=accept, rejected_root=ctx.work_dir / "rejected")
+
+
+@task(name="record-data-version", **STEP)
+def record_version_step(ctx: RunContext, new_data: bool) -> str:
+    """data.dvc updated after a promotion (`dvc add data`); the data version tags the run."""
+    version = versioning.record_data_version(ctx.root) if new_data else versioning.current_version(ctx.root)
+    tags = {"data_version": version}
+    if os.environ.get("DVC_STAGE"):  # set by `dvc repro` for the command it runs
+        tags["dvc_stage"] = os.environ["DVC_STAGE"]
+    tracking.set_tags(tags)
+    get_run_logger().info("data version: %s", version)
+    return version
+
+
+@task(name="write-reports", **STEP)
+def reports_step(result: evaluate.Evaluation, decision: dict, metrics_out: str | None, plots_out: str | None) -> None:
+    """The metrics JSON and plot PNGs a DVC stage declares as its outputs."""
+    if metrics_out:
+        reports.write_metrics(Path(metrics_out), result.metrics, passed_gate=decision["passed_gate"])
+    if plots_out:
+        reports.write_plots(Path(plots_out), result.figures)
+
+
 def make_context(task: str, params_path: str | Path, root: str | Path) -> RunContext:
     root = Path(root).resolve()
     params = task_params(load_params(params_path), task)
@@ -153,19 +201,33 @@ def make_context(task: str, params_path: str | Path, root: str | Path) -> RunCon
 
 
 @flow(name="coursework-task", flow_run_name="{task}", log_prints=True)
-def task_flow(task: str, source: str | None = None, params_path: str = "params.yaml", root: str = ".") -> dict[str, Any]:
-    """Run one course task through the six steps; returns its metrics and the registry decision."""
+def task_flow(task: str, source: str | None = None, params_path: str = "params.yaml", root: str = ".",
+              from_snapshot: bool = False, accept_new_data: bool = False,
+              metrics_out: str | None = None, plots_out: str | None = None) -> dict[str, Any]:
+    """Run one course task through the six steps; returns its metrics and the registry decision.
+
+    from_snapshot reads the validated data/<task>/ instead of ingesting (what `dvc repro` runs);
+    accept_new_data lets a default source whose bytes changed become a new data version.
+    """
     ctx = make_context(task, params_path, root)
     tracking.configure(ctx.root)
     tags = {"task": task, "source": source or ctx.spec.source_label, "prefect_flow_run_id": str(flow_run.id),
-            "git_commit": tracking.git_commit(ctx.root), "params_hash": ctx.params.params_hash}
+            "git_commit": tracking.git_commit(CODE_DIR), "params_hash": ctx.params.params_hash}
     with tracking.task_run(task, ctx.root, run_name=f"{task}-{flow_run.name or 'local'}", tags=tags) as run_id:
-        frame, staged = ingest_step(ctx, source)
-        snapshot = validate_step(ctx, frame, staged)
+        if from_snapshot:
+            frame, snapshot = snapshot_step(ctx)
+        else:
+            frame, staged = ingest_step(ctx, source)
+            check_version_step(ctx, staged, accept=accept_new_data or source is not None)
+            snapshot = validate_step(ctx, frame, staged)
         tracking.set_tags({"data_hash": snapshot.content_hash})
+        data_version = record_version_step(ctx, new_data=not from_snapshot)
         parts, pipeline = features_step(ctx, frame)
         model, choice = train_step(ctx, parts, pipeline)
         result = evaluate_step(ctx, model, choice, parts, pipeline)
         decision = register_step(ctx, model, parts, result, snapshot)
+        tracking.tag_version(task, decision["version"], {"data_version": data_version})
+        if metrics_out or plots_out:
+            reports_step(result, decision, metrics_out, plots_out)
     return {"task": task, "run_id": run_id, "primary": ctx.spec.primary_metric, "metrics": result.metrics,
-            "model": choice["model"], **decision}
+            "model": choice["model"], "data_version": data_version, **decision}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from coursework.errors import CourseworkError, SourceError
@@ -29,8 +31,22 @@ def _quiet_services() -> None:
         os.environ.setdefault(key, value)
 
 
+class _KnownFailure(logging.Filter):
+    """The CLI prints a CourseworkError once, itself; Prefect's console copy adds only a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], CourseworkError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _quiet_known_failures() -> None:
+    for handler in logging.getLogger().handlers:  # Prefect's console handler sits on the root logger
+        handler.addFilter(_KnownFailure())
+
+
 def _fail(exc: CourseworkError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -72,37 +88,58 @@ def _results_table(results: list[dict]) -> Table:
     return table
 
 
+def _dvc_options(names: list[str], source: Optional[str], from_snapshot: bool, accept_new_data: bool,
+                 metrics_out: Optional[Path], plots_out: Optional[Path]) -> dict:
+    """The flow's data-version and DVC-output arguments, checked."""
+    if from_snapshot and (source or accept_new_data):
+        raise CourseworkError("--from-snapshot reads data/<task>/ as recorded; it takes no --source or --accept-new-data")
+    if (metrics_out or plots_out) and len(names) != 1:
+        raise CourseworkError("--metrics-out and --plots-out apply to exactly one task")
+    return {"from_snapshot": from_snapshot, "accept_new_data": accept_new_data,
+            "metrics_out": str(metrics_out.resolve()) if metrics_out else None,
+            "plots_out": str(plots_out.resolve()) if plots_out else None}
+
+
 @app.command()
 def run(
     tasks: list[str] = typer.Argument(None, help="task ids (see `coursework list`)"),
-    all_tasks: bool = typer.Option(False, "--all", help="run every task in params.yaml"),
+    all_tasks: bool = typer.Option(False, "--all", help="run every task whose data ships offline (the others are listed)"),
     source: Optional[str] = typer.Option(None, help="a CSV/parquet file (or URL#sha256=...) instead of the default data"),
     params: Path = typer.Option(Path("params.yaml"), help="the params file"),
+    from_snapshot: bool = typer.Option(False, "--from-snapshot", help="read the validated data/<task>/ snapshot (as data.dvc records it) instead of ingesting; what `dvc repro` runs"),
+    accept_new_data: bool = typer.Option(False, "--accept-new-data", help="let a default source whose bytes differ from data.dvc become a new data version"),
+    metrics_out: Optional[Path] = typer.Option(None, "--metrics-out", help="also write the test metrics to this JSON file (a DVC metrics output)"),
+    plots_out: Optional[Path] = typer.Option(None, "--plots-out", help="also write the plots as PNGs into this folder (a DVC plots output)"),
 ) -> None:
     """Run tasks through ingest -> validate -> features -> train -> evaluate -> register, one flow run each."""
     _quiet_services()
     from flows import catalog
 
     try:
-        names = catalog.tasks(params) if all_tasks else catalog.check_tasks(list(tasks or []), params)
+        names = catalog.offline_tasks(params) if all_tasks else catalog.check_tasks(list(tasks or []), params)
         if not names:
             raise CourseworkError("name at least one task, or pass --all")
         if source and len(names) != 1:
             raise CourseworkError("--source applies to exactly one task")
         if source and not source.startswith(("http://", "https://")) and not Path(source).exists():
             raise SourceError(f"source file does not exist: {source}")
+        extra = _dvc_options(names, source, from_snapshot, accept_new_data, metrics_out, plots_out)
     except CourseworkError as exc:
         _fail(exc)
     from flows.task_flow import task_flow
 
+    _quiet_known_failures()
+    if all_tasks:
+        for name in sorted(set(catalog.tasks(params)) - set(names)):
+            err.print(f"skipping {name}: needs {catalog.spec(name).external_data}; run it by name once you have it")
     results, code = [], 0
     for i, name in enumerate(names, 1):
         err.rule(f"[{i}/{len(names)}] {name}")
         try:
-            results.append(task_flow(name, source=source, params_path=str(params), root=str(ROOT.resolve())))
+            results.append(task_flow(name, source=source, params_path=str(params), root=str(ROOT.resolve()), **extra))
             code = code or (0 if results[-1]["passed_gate"] else 1)
         except CourseworkError as exc:
-            err.print(f"[bold red]{name} failed:[/] {exc}", highlight=False)
+            err.print(f"[bold red]{name} failed:[/] {escape(str(exc))}", highlight=False)
             results.append({"task": name, "error": str(exc), "error_kind": type(exc).__name__})
             code = code or exc.exit_code
     out.print(_results_table(results))
@@ -156,11 +193,12 @@ def predict(task: str, input: Path, out_path: Optional[Path] = typer.Option(None
         tracking.configure(ROOT.resolve())
         if tracking.alias_version(task) is None:
             raise CourseworkError(f"{task} has no champion yet; run `coursework run {task}`")
+        model = tracking.load_alias_model(task)
+        inputs = tracking.cast_to_signature(model, frame.loc[:, list(spec.input_columns)])
     except CourseworkError as exc:
         _fail(exc)
-    model = tracking.load_alias_model(task)
     result = frame.copy()
-    result["prediction"] = model.predict(frame.loc[:, list(spec.input_columns)])
+    result["prediction"] = model.predict(inputs)
     if out_path:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = out_path.with_name(f".{out_path.name}.tmp")
@@ -177,9 +215,85 @@ def ui(port: int = typer.Option(5000, help="port on 127.0.0.1")) -> None:
     from coursework import tracking
 
     uri = os.environ.get("MLFLOW_TRACKING_URI") or tracking.default_tracking_uri(ROOT.resolve())
-    cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     err.print(f"MLflow UI on http://127.0.0.1:{port} (store {uri}); Ctrl-C stops it")
     raise typer.Exit(subprocess.call(cmd))
+
+
+data_app = typer.Typer(no_args_is_help=True, help="The raw snapshots in data/ and their version, data.dvc.")
+app.add_typer(data_app, name="data")
+
+
+def _short(sha: Optional[str]) -> str:
+    return sha[:12] if sha else "-"
+
+
+@data_app.command("check")
+def data_check(tasks: list[str] = typer.Argument(None, help="only these tasks (default: all in data/ or data.dvc)")) -> None:
+    """Compare data/ with data.dvc and name every task whose data differs; exit 5 if any does."""
+    from coursework import versioning
+    from coursework.errors import DataVersionError
+
+    try:
+        record, diffs = versioning.compare_workspace(ROOT.resolve(), list(tasks or []) or None)
+    except CourseworkError as exc:
+        _fail(exc)
+    out.print(f"data version (data.dvc md5): {record.version}")
+    if record.stale:
+        err.print("[yellow]data.dvc's per-task hashes were written for another md5 (was `dvc add data` run by hand?)[/]")
+    if not diffs:
+        out.print("data/ matches data.dvc")
+        return
+    table = Table("task", "status", "recorded sha256", "found sha256", title="data that is not the recorded version")
+    for d in diffs:
+        table.add_row(d.task, d.status, _short(d.recorded), _short(d.found))
+    out.print(table)
+    err.print(f"[bold red]data differs from data.dvc for:[/] {', '.join(d.task for d in diffs)}. "
+              f"`dvc pull` (or `dvc checkout data.dvc`) restores the recorded data; "
+              f"`coursework data rebuild TASK` re-ingests it and checks it.", highlight=False)
+    raise typer.Exit(DataVersionError.exit_code)
+
+
+@data_app.command("rebuild")
+def data_rebuild(
+    tasks: list[str] = typer.Argument(None, help="task ids"),
+    all_tasks: bool = typer.Option(False, "--all", help="every task in params.yaml"),
+    params: Path = typer.Option(Path("params.yaml"), help="the params file"),
+    accept_new_data: bool = typer.Option(False, "--accept-new-data", help="record a source whose bytes changed as a new data version"),
+) -> None:
+    """Ingest tasks' default sources again into data/ (no training): each batch checked against data.dvc and validated."""
+    _quiet_services()
+    from coursework import versioning
+    from coursework.config import load_params, task_params
+    from flows import catalog
+
+    root, rows, code, promoted = ROOT.resolve(), [], 0, 0
+    try:
+        names = catalog.offline_tasks(params) if all_tasks else catalog.check_tasks(list(tasks or []), params)
+        if not names:
+            raise CourseworkError("name at least one task, or pass --all")
+        loaded = load_params(params)
+    except CourseworkError as exc:
+        _fail(exc)
+    for name in names:
+        try:
+            sha = versioning.rebuild_snapshot(root, spec=catalog.spec(name), params=task_params(loaded, name),
+                                              accept=accept_new_data)
+            rows.append((name, "[green]ok[/]", _short(sha)))
+            promoted += 1
+        except CourseworkError as exc:
+            err.print(f"[bold red]{name} failed:[/] {escape(str(exc))}", highlight=False)
+            rows.append((name, f"[red]{type(exc).__name__}[/]", "-"))
+            code = code or exc.exit_code
+    try:
+        version = versioning.record_data_version(root) if promoted else None
+    except CourseworkError as exc:
+        _fail(exc)
+    table = Table("task", "result", "raw sha256", title=f"data version: {version or '-'}")
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+    raise typer.Exit(code)
 
 
 def main() -> None:

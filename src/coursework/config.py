@@ -39,6 +39,7 @@ class SplitParams:
     random_state: int
     stratify: bool
     val_size: float
+    shuffle: bool = True  # false: the last rows are the test split (time series, stock_lstm)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def task_params(params: Mapping[str, Any], task: str) -> TaskParams:
             random_state=int(split.get("random_state", merged["seed"])),
             stratify=bool(split.get("stratify", False)),
             val_size=float(split.get("val_size", 0.2)),
+            shuffle=bool(split.get("shuffle", True)),
         )
         tune = dict(block.get("tune") or {})
         tune_params = TuneParams(

@@ -41,3 +41,13 @@ class GateFailed(CourseworkError):
     """The model ran but did not meet its gate; it is registered as a challenger only."""
 
     exit_code = 4
+
+
+class DataVersionError(CourseworkError):
+    """Data that is not the version data.dvc records: a source that changed its bytes, a missing task."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, tasks: list[str] | None = None):
+        self.tasks = list(tasks or [])
+        super().__init__(message)

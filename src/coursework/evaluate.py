@@ -83,8 +83,29 @@ def _kmeans_inertia(model, Z) -> float | None:
     return float(((Z - centers[labels]) ** 2).sum())
 
 
+def reconstruction_metrics(Z, Z_hat) -> dict[str, float]:
+    """How far an autoencoder's reconstructions are from its (preprocessed) inputs."""
+    Z, Z_hat = np.asarray(Z, dtype=float), np.asarray(Z_hat, dtype=float).reshape(np.shape(Z))
+    return {"reconstruction_mse": float(((Z - Z_hat) ** 2).mean()), "reconstruction_mae": float(np.abs(Z - Z_hat).mean())}
+
+
+def within_tolerance(y_true, y_pred, tolerance: float) -> float:
+    """The share of predictions within +-tolerance of the truth (sequence_lstm: +-1)."""
+    return float(np.mean(np.abs(np.asarray(y_pred, dtype=float) - np.asarray(y_true, dtype=float)) <= tolerance))
+
+
+def training_metrics(estimator) -> dict[str, float]:
+    """A Keras estimator's training record: speed, memory, epochs, best epoch (coursework.deep)."""
+    stats = getattr(estimator, "fit_stats_", None) or {}
+    keys = ("samples_per_sec", "peak_memory_mb", "train_seconds", "epochs_run", "best_epoch", "n_parameters")
+    return {k: float(stats[k]) for k in keys if k in stats}
+
+
 def score_model(problem: str, model, X, y) -> dict[str, float]:
     """The metrics of one fitted model on (X, y); used for tuning folds and the test split alike."""
+    if problem == "reconstruction":
+        Z = np.asarray(model[:-1].transform(X), dtype=float)
+        return reconstruction_metrics(Z, model[-1].predict(Z))
     if problem == "classification":
         return score_classifier(model, X, y)
     if problem == "regression":
@@ -101,6 +122,10 @@ def baseline_metrics(problem: str, model, X_train, y_train, X_test, y_test, *, s
     elif problem == "regression":
         dummy = DummyRegressor(strategy="mean").fit(X_train, y_train)
         found = regression_metrics(y_test, dummy.predict(X_test))
+    elif problem == "reconstruction":  # every input reconstructed as the mean training input
+        mean = np.asarray(model[:-1].transform(X_train), dtype=float).mean(axis=0)
+        Z = np.asarray(model[:-1].transform(X_test), dtype=float)
+        found = reconstruction_metrics(Z, np.broadcast_to(mean, Z.shape))
     else:
         Z = np.asarray(model[:-1].transform(X_test), dtype=float)
         k = int(getattr(model[-1], "n_clusters", 2))
@@ -138,6 +163,45 @@ def cluster_figure(Z, labels, title: str):
     return fig
 
 
+def learning_curve_figure(history: dict, title: str):
+    """Train vs validation loss (and metric) per epoch, the decks' over-fitting check."""
+    metrics = [k for k in history if k not in ("loss", "val_loss") and not k.startswith("val_")]
+    fig, axes = plt.subplots(1, 1 + len(metrics[:1]), figsize=(5 + 4 * len(metrics[:1]), 4), squeeze=False)
+    for ax, key in zip(axes[0], ["loss", *metrics[:1]]):
+        epochs = np.arange(1, len(history[key]) + 1)
+        ax.plot(epochs, history[key], label=f"train {key}")
+        if f"val_{key}" in history:
+            ax.plot(epochs, history[f"val_{key}"], label=f"validation {key}")
+        ax.set(xlabel="epoch", ylabel=key, title=f"{title}: {key}")
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _image_shape(n_features: int) -> tuple[int, ...]:
+    side = int(round(np.sqrt(n_features)))
+    if side * side == n_features:
+        return (side, side)
+    side = int(round(np.sqrt(n_features / 3)))
+    return (side, side, 3) if 3 * side * side == n_features else (1, n_features)
+
+
+def reconstructions_figure(Z, Z_hat, title: str, n: int = 10):
+    """Originals (top row) next to their reconstructions (bottom row)."""
+    Z, Z_hat = np.asarray(Z, dtype=float)[:n], np.asarray(Z_hat, dtype=float)[:n]
+    shape = _image_shape(Z.shape[1])
+    fig, axes = plt.subplots(2, len(Z), figsize=(1.2 * len(Z), 2.8), squeeze=False)
+    for i in range(len(Z)):
+        for row, images in enumerate((Z, Z_hat)):
+            axes[row, i].imshow(np.clip(images[i].reshape(shape), 0, 1), cmap="gray", vmin=0, vmax=1)
+            axes[row, i].axis("off")
+    axes[0, 0].set_title("original", fontsize=8, loc="left")
+    axes[1, 0].set_title("reconstructed", fontsize=8, loc="left")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def evaluate_model(problem: str, model, X_train, y_train, X_test, y_test, *, task: str, seed: int) -> Evaluation:
     """Test metrics with their baseline_* twins, the standard plot, and the classification report."""
     found = score_model(problem, model, X_test, y_test)
@@ -150,9 +214,15 @@ def evaluate_model(problem: str, model, X_train, y_train, X_test, y_test, *, tas
     elif problem == "regression":
         y_pred = model.predict(X_test)
         result.figures["predicted_vs_actual.png"] = predicted_actual_figure(y_test, y_pred, f"{task}: test predictions")
+    elif problem == "reconstruction":
+        Z = np.asarray(model[:-1].transform(X_test), dtype=float)
+        result.figures["reconstructions.png"] = reconstructions_figure(Z, model[-1].predict(Z), f"{task}: test images")
     else:
         Z = np.asarray(model[:-1].transform(X_test), dtype=float)
         result.figures["clusters.png"] = cluster_figure(Z, model[-1].predict(Z), f"{task}: test clusters")
+    if getattr(model[-1], "history_", None):  # a Keras estimator: how it trained
+        result.metrics.update(training_metrics(model[-1]))
+        result.figures["learning_curves.png"] = learning_curve_figure(model[-1].history_, task)
     return result
 
 

@@ -25,9 +25,13 @@ SCALERS = {
 
 
 def split_data(
-    X: pd.DataFrame, y: pd.Series | None, *, test_size: float, random_state: int, stratify: bool
+    X: pd.DataFrame, y: pd.Series | None, *, test_size: float, random_state: int, stratify: bool,
+    shuffle: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series | None, pd.Series | None]:
-    """Hold out the test split that nothing but evaluate ever sees."""
+    """Hold out the test split that nothing but evaluate ever sees (the last rows when shuffle is false)."""
+    if not shuffle:  # time order kept: the model never trains on rows after the ones it is tested on
+        return train_test_split(X, y, test_size=test_size, shuffle=False) if y is not None else (
+            *train_test_split(X, test_size=test_size, shuffle=False), None, None)
     if y is None:
         X_train, X_test = train_test_split(X, test_size=test_size, random_state=random_state)
         return X_train, X_test, None, None

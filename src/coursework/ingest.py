@@ -121,8 +121,7 @@ def stage_snapshot(frame: pd.DataFrame, *, task: str, source: str, staging_root:
         "rows": int(len(frame)),
         "columns": [str(c) for c in frame.columns],
         "content_hash": content_hash(data_path),
-        "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
+    }  # no timestamp: the same data must give the same bytes, so a rebuilt data/ matches data.dvc
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return Snapshot(folder=folder, manifest=manifest)
 

@@ -7,13 +7,14 @@ from typing import Any, Callable, Literal, Mapping
 
 import pandas as pd
 
-ProblemType = Literal["classification", "regression", "clustering"]
+ProblemType = Literal["classification", "regression", "clustering", "reconstruction"]
 
 # name -> (greater_is_better) for every metric a gate or a champion comparison may use
 METRIC_DIRECTION: dict[str, bool] = {
     "accuracy": True, "precision_macro": True, "recall_macro": True, "f1_macro": True,
     "f1": True, "roc_auc": True, "r2": True, "silhouette": True, "ari": True,
     "mse": False, "rmse": False, "mae": False, "mape": False, "inertia": False,
+    "reconstruction_mse": False, "reconstruction_mae": False, "within_1": True,  # the deep tasks (coursework.deep)
 }
 
 
@@ -37,6 +38,8 @@ class TaskSpec:
     feature_steps: Callable[[Mapping[str, Any]], list] | None = None
     label_column: str | None = None  # true labels for clustering tasks, never a feature
     raw_inputs: tuple[str, ...] = ()  # columns the model takes when feature_steps derive others
+    # set where no data ships offline: what the user must provide (a --source file, a network download)
+    external_data: str | None = None
     # task-specific extras: (model, X_test, y_test) -> (metrics, {file name: matplotlib figure})
     report: Callable[..., tuple[dict[str, float], dict[str, Any]]] | None = None
 

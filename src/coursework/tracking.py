@@ -16,6 +16,8 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
+from coursework.errors import SourceError
+
 STORE_DIR = "mlruns"
 
 
@@ -155,3 +157,92 @@ def registered_versions(task: str) -> list[int]:
 def load_alias_model(task: str, alias: str = "champion"):
     """`models:/<task>@<alias>` as an MLflow pyfunc model."""
     return mlflow.pyfunc.load_model(f"models:/{task}@{alias}")
+
+
+def cast_to_signature(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    """Cast input columns to the types the logged signature declares.
+
+    A small hand-written CSV reads whole-number ages as int64 or an all-blank text column as float64;
+    MLflow's schema check refuses both, though the values are what the model was trained on.
+    """
+    schema = model.metadata.get_input_schema()
+    if schema is None or not schema.has_input_names():
+        return frame
+    cast = frame.copy()
+    for spec in schema.inputs:
+        if spec.name in cast.columns:
+            target = spec.type.to_pandas()
+            if target == object:
+                cast[spec.name] = cast[spec.name].astype(object).where(cast[spec.name].notna(), None)
+            elif cast[spec.name].dtype != target:
+                try:
+                    cast[spec.name] = cast[spec.name].astype(target)
+                except (TypeError, ValueError) as exc:
+                    raise SourceError(f"input column '{spec.name}' cannot be read as {target}: {exc}") from None
+    return cast
+
+
+# ---------------------------------------------------------------- Keras models (coursework.deep)
+
+
+class KerasPipelineModel(mlflow.pyfunc.PythonModel):
+    """The served form of a Pipeline ending in a Keras estimator: preprocessing -> `.keras` network -> labels."""
+
+    def load_context(self, context) -> None:
+        import pickle
+
+        from coursework import deep
+
+        with open(context.artifacts["pipeline"], "rb") as fh:
+            pipeline = pickle.load(fh)
+        self.model = deep.attach_network(pipeline, context.artifacts["network"])
+
+    def predict(self, context, model_input, params=None):
+        from coursework import deep
+
+        return deep.serve(self.model, model_input)
+
+
+def _keras_requirements() -> list[str]:
+    from coursework import deep
+
+    backend = deep.keras_module().backend.backend()
+    names = ["keras", {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}.get(backend, "tensorflow")]
+    return _requirements() + [f"{n}=={metadata.version(n)}" for n in names]
+
+
+def log_keras_pipeline(model: Any, X_example: pd.DataFrame) -> str:
+    """Log a Pipeline ending in a Keras estimator: the network as `.keras`, the rest pickled, signature and example."""
+    import pickle
+    import tempfile
+
+    from coursework import deep
+
+    example = X_example.head(5)
+    signature = infer_signature(example, deep.serve(model, example))
+    with tempfile.TemporaryDirectory() as tmp:
+        network, detached = deep.save_network(model, Path(tmp))
+        pipeline = Path(tmp) / "pipeline.pkl"
+        pipeline.write_bytes(pickle.dumps(detached))
+        info = mlflow.pyfunc.log_model(
+            name="model", python_model=KerasPipelineModel(),
+            artifacts={"pipeline": str(pipeline), "network": str(network)},
+            signature=signature, input_example=example, pip_requirements=_keras_requirements(),
+        )
+    return info.model_uri
+
+
+def log_keras_training(estimator: Any) -> None:
+    """Learning curves as step metrics (train_loss, val_loss, train_/val_<metric> per epoch); the device as tags."""
+    from mlflow.entities import Metric
+
+    names = {"loss": "train_loss", "val_loss": "val_loss"}
+    names.update({k: (k if k.startswith("val_") else f"train_{k}") for k in estimator.history_ if k not in names})
+    now = int(pd.Timestamp.now().timestamp() * 1000)
+    rows = [Metric(names[key], float(v), now, step) for key, values in estimator.history_.items()
+            for step, v in enumerate(values, 1)]
+    run_id = mlflow.active_run().info.run_id
+    for start in range(0, len(rows), 1000):  # MLflow takes at most 1000 metrics per batch
+        MlflowClient().log_batch(run_id, metrics=rows[start:start + 1000])
+    stats = estimator.fit_stats_
+    set_tags({"device": stats["device"], "keras_backend": stats["backend"], "precision": stats["precision"]})

@@ -84,7 +84,8 @@ def choose_model(
 ) -> dict[str, Any]:
     """Pick the candidate and hyperparameters to train: Optuna for one candidate's space, then CV among candidates.
 
-    Returns {'model': name, 'params': {...}, 'cv': {name: score}, 'study': {...} or None}; uses only
+    Returns {'model': name, 'params': {...}, 'candidates': {name: params after tuning},
+    'cv': {name: score}, 'study': {...} or None}; uses only
     the training split, so the test split stays unseen.
     """
     from coursework.evaluate import score_model
@@ -129,4 +130,4 @@ def choose_model(
         pick = max(cv, key=cv.get) if greater_is_better else min(cv, key=cv.get)
     else:
         pick = next(iter(chosen))
-    return {"model": pick, "params": chosen[pick], "cv": cv, "study": study_record}
+    return {"model": pick, "params": chosen[pick], "candidates": chosen, "cv": cv, "study": study_record}

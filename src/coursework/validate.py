@@ -40,8 +40,11 @@ def _observed(result: Any) -> str:
         return f"could not be checked: {result.exception_info.get('exception_message')}"
     body = result.result or {}
     mismatched = (body.get("details") or {}).get("mismatched")
-    if mismatched:
+    if isinstance(mismatched, dict) and mismatched:
         return "; ".join(f"{k} columns {v}" for k, v in mismatched.items() if v)
+    if isinstance(mismatched, list) and mismatched:  # ordered-list expectations report positions
+        return "; ".join(f"position {m.get('Expected Column Position')}: expected {m.get('Expected')!r}, "
+                         f"found {m.get('Found')!r}" for m in mismatched[:5])
     if "unexpected_count" in body:
         sample = body.get("partial_unexpected_list") or []
         return f"{body['unexpected_count']} unexpected value(s), e.g. {sample[:5]}"
