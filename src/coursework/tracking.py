@@ -27,12 +27,16 @@ def default_tracking_uri(root: Path) -> str:
 
 def configure(root: Path) -> str:
     """Point MLflow at $MLFLOW_TRACKING_URI, or at the project's SQLite store under mlruns/."""
+    # mlflow.set_tracking_uri/set_registry_uri export their variables: a value set here is not the user's
+    ours = set(filter(None, os.environ.get("_COURSEWORK_DEFAULT_URIS", "").split("\n")))
     uri = os.environ.get("MLFLOW_TRACKING_URI")
-    if not uri:
+    if not uri or uri in ours:
         (root / STORE_DIR).mkdir(parents=True, exist_ok=True)
         uri = default_tracking_uri(root)
+        os.environ["_COURSEWORK_DEFAULT_URIS"] = "\n".join(ours | {uri})
+    registry = os.environ.get("MLFLOW_REGISTRY_URI")
     mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(os.environ.get("MLFLOW_REGISTRY_URI", uri))
+    mlflow.set_registry_uri(uri if not registry or registry in ours else registry)
     return uri
 
 
@@ -43,7 +47,7 @@ def ensure_experiment(task: str, root: Path) -> str:
     if found is not None:
         return found.experiment_id
     location = None
-    if mlflow.get_tracking_uri().startswith("sqlite:") and not os.environ.get("MLFLOW_TRACKING_URI"):
+    if mlflow.get_tracking_uri() == default_tracking_uri(root):  # set_tracking_uri also exports the env var
         location = (root / STORE_DIR / "artifacts" / task).resolve().as_uri()
     return client.create_experiment(task, artifact_location=location)
 

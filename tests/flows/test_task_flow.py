@@ -114,6 +114,13 @@ def test_run_records_validation_and_plots(two_runs):
     assert [a.path for a in client.list_artifacts(first["run_id"], "plots")] == ["plots/confusion_matrix.png"]
 
 
+def test_local_store_keeps_artifacts_under_mlruns_per_task(two_runs, module_root):
+    first, _ = two_runs
+    run = MlflowClient().get_run(first["run_id"])
+    expected = (module_root / "mlruns" / "artifacts" / TASK).resolve().as_uri()
+    assert run.info.artifact_uri.startswith(expected + "/")
+
+
 def test_validation_failure_stops_the_flow(two_runs, module_root, tmp_path):
     from flows.task_flow import task_flow
 

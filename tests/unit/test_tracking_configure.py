@@ -1,0 +1,24 @@
+"""tracking.configure: the project's store by default, the user's MLFLOW_TRACKING_URI when they set one."""
+
+import mlflow
+
+from coursework import tracking
+
+
+def test_each_root_gets_its_own_store_even_after_mlflow_exported_the_first(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+    first = tracking.configure(tmp_path / "a")
+    second = tracking.configure(tmp_path / "b")  # mlflow now has MLFLOW_TRACKING_URI=first in os.environ
+    assert first == tracking.default_tracking_uri(tmp_path / "a")
+    assert second == tracking.default_tracking_uri(tmp_path / "b")
+    assert mlflow.get_registry_uri() == second
+    assert (tmp_path / "b" / "mlruns").is_dir()
+
+
+def test_a_users_tracking_uri_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5999")
+    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+    assert tracking.configure(tmp_path) == "http://127.0.0.1:5999"
+    assert mlflow.get_registry_uri() == "http://127.0.0.1:5999"
+    assert not (tmp_path / "mlruns").exists()
