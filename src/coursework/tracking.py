@@ -96,9 +96,14 @@ def log_dict(data: Mapping[str, Any], name: str) -> None:
     mlflow.log_dict(json.loads(json.dumps(data, default=str)), name)
 
 
+def _pin(name: str) -> str:
+    """name==version for a model's requirements, without a local label (`+cpu` is not on PyPI)."""
+    return f"{name}=={metadata.version(name).split('+')[0]}"
+
+
 def _requirements() -> list[str]:
     names = ("scikit-learn", "pandas", "numpy", "cloudpickle")
-    return [f"{n}=={metadata.version(n)}" for n in names]
+    return [_pin(n) for n in names]
 
 
 def log_sklearn_model(model: Any, X_example: pd.DataFrame) -> str:
@@ -212,7 +217,7 @@ def _keras_requirements() -> list[str]:
 
     backend = deep.keras_module().backend.backend()
     names = ["keras", {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}.get(backend, "tensorflow")]
-    return _requirements() + [f"{n}=={metadata.version(n)}" for n in names]
+    return _requirements() + [_pin(n) for n in names]
 
 
 def log_keras_pipeline(model: Any, X_example: pd.DataFrame) -> str:

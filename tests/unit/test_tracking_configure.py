@@ -22,3 +22,11 @@ def test_a_users_tracking_uri_wins(tmp_path, monkeypatch):
     assert tracking.configure(tmp_path) == "http://127.0.0.1:5999"
     assert mlflow.get_registry_uri() == "http://127.0.0.1:5999"
     assert not (tmp_path / "mlruns").exists()
+
+
+def test_model_requirements_carry_no_local_version_label(monkeypatch):
+    real = tracking.metadata.version
+    numpy_version = real("numpy")
+    monkeypatch.setattr(tracking.metadata, "version", lambda name: "2.13.0+cpu" if name == "torch" else real(name))
+    assert tracking._pin("torch") == "torch==2.13.0"
+    assert tracking._pin("numpy") == f"numpy=={numpy_version}"
