@@ -37,12 +37,6 @@ class ValidationFailed(CourseworkError):
         super().__init__("\n".join(lines))
 
 
-class GateFailed(CourseworkError):
-    """The model ran but did not meet its gate; it is registered as a challenger only."""
-
-    exit_code = 4
-
-
 class DataVersionError(CourseworkError):
     """Data that is not the version data.dvc records: a source that changed its bytes, a missing task."""
 
