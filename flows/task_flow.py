@@ -40,28 +40,25 @@ class RunContext:
 
 @task(name="ingest", **STEP)
 def ingest_step(ctx: RunContext, source: str | None):
-    log = get_run_logger()
-    frame, label = ingest.read_source(
-        source, default=ctx.spec.load_default, default_label=ctx.spec.source_label,
-        options=ctx.params.source, download_dir=ctx.work_dir / "downloads",
-    )
-    frame = ingest.apply_aliases(frame, ctx.spec.column_aliases)
-    staged = ingest.stage_snapshot(frame, task=ctx.spec.name, source=label, staging_root=ctx.work_dir / "staging")
-    log.info("ingest: %d rows x %d columns from %s (sha256 %s)", len(frame), frame.shape[1], label, staged.content_hash[:12])
+    frame, staged = ingest.stage_source(ctx.spec, source=source, options=ctx.params.source, work_dir=ctx.work_dir)
+    get_run_logger().info("ingest: %d rows x %d columns from %s (sha256 %s)", len(frame), frame.shape[1],
+                          staged.manifest["source"], staged.content_hash[:12])
     return frame, staged
+
+
+def _run_suite(ctx: RunContext, frame, **tags: str) -> dict[str, Any]:
+    """The task's expectations on a frame, with the result logged to the MLflow run."""
+    report = validate.validate_frame(frame, task=ctx.spec.name, expectations=ctx.spec.expectations())
+    tracking.log_dict(report, "validation/result.json")
+    tracking.set_tags({"validation": "passed" if report["success"] else "failed", **tags})
+    return report
 
 
 @task(name="validate", **STEP)
 def validate_step(ctx: RunContext, frame, staged: ingest.Snapshot) -> ingest.Snapshot:
-    log = get_run_logger()
-    report = validate.validate_frame(frame, task=ctx.spec.name, expectations=ctx.spec.expectations())
-    tracking.log_dict(report, "validation/result.json")
-    tracking.set_tags({"validation": "passed" if report["success"] else "failed"})
-    if not report["success"]:
-        kept = ingest.quarantine_snapshot(staged, rejected_root=ctx.work_dir / "rejected", report=report)
-        raise ValidationFailed(ctx.spec.name, report["failures"], quarantine=str(kept))
-    snapshot = ingest.promote_snapshot(staged, data_dir=ctx.data_dir)
-    log.info("validate: %d expectations passed; snapshot %s", report["evaluated"], snapshot.folder)
+    report = _run_suite(ctx, frame)
+    snapshot = ingest.settle_batch(staged, report, data_dir=ctx.data_dir, rejected_root=ctx.work_dir / "rejected")
+    get_run_logger().info("validate: %d expectations passed; snapshot %s", report["evaluated"], snapshot.folder)
     return snapshot
 
 
@@ -156,10 +153,7 @@ def snapshot_step(ctx: RunContext):
     """--from-snapshot (dvc repro): data/<task>/ as data.dvc records it, validated again, never rewritten."""
     frame, snapshot = ingest.load_snapshot(ctx.data_dir / ctx.spec.name)
     versioning.check_snapshot(ctx.root, ctx.spec.name, snapshot.data_path, snapshot.content_hash)
-    report = validate.validate_frame(frame, task=ctx.spec.name, expectations=ctx.spec.expectations())
-    tracking.log_dict(report, "validation/result.json")
-    tracking.set_tags({"validation": "passed" if report["success"] else "failed",
-                       "source": snapshot.manifest.get("source", ""), "from_snapshot": "true"})
+    report = _run_suite(ctx, frame, source=snapshot.manifest.get("source", ""), from_snapshot="true")
     if not report["success"]:
         raise ValidationFailed(ctx.spec.name, report["failures"])
     get_run_logger().info("snapshot: %s (sha256 %s), %d expectations passed", snapshot.folder,

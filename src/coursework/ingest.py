@@ -15,7 +15,7 @@ import pandas as pd
 import requests
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from coursework.errors import SourceError
+from coursework.errors import SourceError, ValidationFailed
 
 SNAPSHOT = "raw.csv"
 MANIFEST = "manifest.json"
@@ -176,3 +176,19 @@ def read_source(
         url, _, sha256 = source.partition("#sha256=")
         return read_table(fetch_url(url, sha256 or None, download_dir)), source
     return read_table(source), str(Path(source).resolve())
+
+
+def stage_source(spec: Any, *, source: str | None, options: Mapping[str, Any], work_dir: Path) -> tuple[pd.DataFrame, Snapshot]:
+    """Read a task's source (its default or the user's), map known headers, and stage the batch."""
+    frame, label = read_source(source, default=spec.load_default, default_label=spec.source_label,
+                               options=options, download_dir=work_dir / "downloads")
+    frame = apply_aliases(frame, spec.column_aliases)
+    return frame, stage_snapshot(frame, task=spec.name, source=label, staging_root=work_dir / "staging")
+
+
+def settle_batch(staged: Snapshot, report: Mapping[str, Any], *, data_dir: Path, rejected_root: Path) -> Snapshot:
+    """Promote a batch that passed validation; quarantine one that failed and raise ValidationFailed."""
+    if not report["success"]:
+        kept = quarantine_snapshot(staged, rejected_root=rejected_root, report=report)
+        raise ValidationFailed(staged.manifest["task"], report["failures"], quarantine=str(kept))
+    return promote_snapshot(staged, data_dir=data_dir)

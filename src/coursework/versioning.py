@@ -203,16 +203,9 @@ def rebuild_snapshot(root: Path, *, spec, params, accept: bool = False) -> str:
     version or fails validation is kept under .coursework/rejected/ and data/ is left as it was.
     """
     from coursework import ingest, validate
-    from coursework.errors import ValidationFailed
 
     root, work = Path(root), Path(root) / ".coursework"
-    frame, label = ingest.read_source(None, default=spec.load_default, default_label=spec.source_label,
-                                      options=params.source, download_dir=work / "downloads")
-    frame = ingest.apply_aliases(frame, spec.column_aliases)
-    staged = ingest.stage_snapshot(frame, task=spec.name, source=label, staging_root=work / "staging")
+    frame, staged = ingest.stage_source(spec, source=None, options=params.source, work_dir=work)
     admit_batch(root, staged, accept=accept, rejected_root=work / "rejected")
     report = validate.validate_frame(frame, task=spec.name, expectations=spec.expectations())
-    if not report["success"]:
-        kept = ingest.quarantine_snapshot(staged, rejected_root=work / "rejected", report=report)
-        raise ValidationFailed(spec.name, report["failures"], quarantine=str(kept))
-    return ingest.promote_snapshot(staged, data_dir=root / DATA_DIR).content_hash
+    return ingest.settle_batch(staged, report, data_dir=root / DATA_DIR, rejected_root=work / "rejected").content_hash
