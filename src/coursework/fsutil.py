@@ -1,0 +1,152 @@
+"""fsutil: the one home for atomic writes, atomic folder swaps and bounded file locks.
+
+Every file the project writes goes through here: a temp file beside the target, then a rename, so a
+reader (or a run killed mid-write) sees the old content or the new, never half of it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import socket
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from filelock import FileLock, Timeout
+
+from coursework.errors import CourseworkError
+
+_RENAME_EXCHANGE = 2  # linux/fs.h: swap two paths in one step
+
+
+class LockTimeout(CourseworkError):
+    """A lock another run holds was not released within the bound."""
+
+    exit_code = 75  # EX_TEMPFAIL: try again later
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` through a temp file in the same folder and one rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temp path beside `path` for a writer that wants a file name (savefig, to_csv); renamed on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """renameat2(RENAME_EXCHANGE): swap two folders atomically; False where the kernel or fs lacks it."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    if not hasattr(libc, "renameat2"):
+        return False
+    at_fdcwd = -100
+    done = libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return done == 0
+
+
+def staging_dir(final: Path) -> Path:
+    """An empty hidden folder beside `final`, on the same filesystem, to fill and then swap in."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{final.name}-new-", dir=final.parent))
+
+
+def swap_dir(staged: Path, final: Path) -> Path:
+    """Put the filled folder `staged` at `final`; `final` holds the old folder or the new one, never neither.
+
+    Only for folders the project owns (data/<task>, its report folders): the old one is removed.
+    """
+    staged, final = Path(staged), Path(final)
+    if not final.exists():
+        os.rename(staged, final)
+        return final
+    if _exchange(staged, final):  # staged now holds the old folder
+        shutil.rmtree(staged, ignore_errors=True)
+        return final
+    old = final.with_name(f".{final.name}-old-{os.getpid()}")
+    os.rename(final, old)  # fallback: a short window where `final` is missing; recover_dir() repairs it
+    os.rename(staged, final)
+    shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def recover_dir(final: Path) -> None:
+    """After a crash in swap_dir's fallback: put the old folder back if `final` is missing; drop leftovers."""
+    final = Path(final)
+    olds = sorted(final.parent.glob(f".{final.name}-old-*")) if final.parent.is_dir() else []
+    if not final.exists() and olds:
+        os.rename(olds[-1], final)
+        olds = olds[:-1]
+    for leftover in olds:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def owner_tag() -> str:
+    """host:pid of this process, written into lock files so a waiting run can say who holds the lock."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@contextmanager
+def bounded_lock(path: Path, *, what: str, timeout: float = 600.0,
+                 say: Callable[[str], None] | None = None) -> Iterator[None]:
+    """An exclusive file lock (released by the OS if the holder dies); waits at most `timeout` seconds.
+
+    `say` is told once when the lock is busy, naming the holder, so a waiting run is never silent.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path))
+    holder_file = path.with_name(path.name + ".owner")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        holder = holder_file.read_text().strip() if holder_file.exists() else "another run"
+        if say:
+            say(f"waiting up to {timeout:.0f} s for the {what} lock held by {holder}")
+        start = time.monotonic()
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise LockTimeout(f"the {what} lock ({path}) is still held by {holder} after {timeout:.0f} s; "
+                              f"try again when that run has finished") from None
+        if say:
+            say(f"got the {what} lock after {time.monotonic() - start:.1f} s")
+    try:
+        atomic_write_text(holder_file, owner_tag() + "\n")
+        yield
+    finally:
+        lock.release()
