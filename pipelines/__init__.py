@@ -11,8 +11,8 @@ from coursework.spec import TaskSpec
 
 
 def available() -> list[str]:
-    """Task ids that have a package here."""
-    return sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.ispkg)
+    """Task ids that have a package here (`_shared` and other `_` folders hold code several tasks use)."""
+    return sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.ispkg and not m.name.startswith("_"))
 
 
 def get_spec(task: str) -> TaskSpec:

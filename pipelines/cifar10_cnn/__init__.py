@@ -8,7 +8,7 @@ from coursework.deep import KerasClassifier, PixelScale, keras_factory
 from coursework.deep_sources import CIFAR10_LABELS, keras_cifar10
 from coursework.spec import TaskSpec
 from pipelines.cifar10_cnn.model import deeper_cnn
-from pipelines.mnist_dense.expectations import DIGITS, pixel_columns, pixel_expectations
+from pipelines._shared.pixels import DIGITS, pixel_columns, pixel_expectations
 
 N_PIXELS = 32 * 32 * 3
 

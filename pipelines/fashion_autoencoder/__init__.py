@@ -10,7 +10,7 @@ from coursework.deep import KerasAutoencoder, PixelScale, keras_factory
 from coursework.deep_sources import digits_frame
 from coursework.spec import TaskSpec
 from pipelines.fashion_autoencoder.model import conv_autoencoder
-from pipelines.mnist_dense.expectations import DIGITS, pixel_columns, pixel_expectations
+from pipelines._shared.pixels import DIGITS, pixel_columns, pixel_expectations
 
 
 def expectations() -> list:

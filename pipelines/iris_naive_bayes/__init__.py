@@ -4,7 +4,7 @@ from sklearn.naive_bayes import GaussianNB
 
 from coursework.sources import iris_frame
 from coursework.spec import TaskSpec
-from pipelines.iris_knn.expectations import IRIS_ALIASES, IRIS_FEATURES, iris_expectations
+from pipelines._shared.iris import IRIS_ALIASES, IRIS_FEATURES, IRIS_IGNORED, IRIS_VALUE_ALIASES, iris_expectations
 
 SPEC = TaskSpec(
     name="iris_naive_bayes",
@@ -19,4 +19,6 @@ SPEC = TaskSpec(
     primary_metric="accuracy",
     anchor="0.953 (10-fold CV)",
     column_aliases=IRIS_ALIASES,
+    value_aliases=IRIS_VALUE_ALIASES,
+    ignored_columns=IRIS_IGNORED,
 )

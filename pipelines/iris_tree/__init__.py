@@ -5,7 +5,7 @@ from sklearn.tree import DecisionTreeClassifier, plot_tree
 
 from coursework.sources import iris_frame
 from coursework.spec import TaskSpec
-from pipelines.iris_knn.expectations import IRIS_ALIASES, IRIS_FEATURES, iris_expectations
+from pipelines._shared.iris import IRIS_ALIASES, IRIS_FEATURES, IRIS_IGNORED, IRIS_VALUE_ALIASES, iris_expectations
 
 
 def report(model, X_test, y_test):
@@ -30,5 +30,7 @@ SPEC = TaskSpec(
     primary_metric="accuracy",
     anchor="≈ 0.93–0.97",
     column_aliases=IRIS_ALIASES,
+    value_aliases=IRIS_VALUE_ALIASES,
+    ignored_columns=IRIS_IGNORED,
     report=report,
 )

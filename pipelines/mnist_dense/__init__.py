@@ -3,7 +3,7 @@
 from coursework.deep import KerasClassifier, PixelScale, dense_network, keras_factory
 from coursework.deep_sources import digits_frame
 from coursework.spec import TaskSpec
-from pipelines.mnist_dense.expectations import expectations, pixel_columns
+from pipelines._shared.pixels import digit_expectations, pixel_columns
 
 SPEC = TaskSpec(
     name="mnist_dense",
@@ -13,7 +13,7 @@ SPEC = TaskSpec(
     load_default=digits_frame,
     target="label",
     numeric=pixel_columns(784),
-    expectations=expectations,
+    expectations=digit_expectations,
     models={"dense": keras_factory(KerasClassifier, dense_network)},
     primary_metric="accuracy",
     anchor="≈ 98% on full MNIST (this default runs on the 5k subset)",

@@ -3,7 +3,7 @@
 from coursework.deep import KerasClassifier, PixelScale, keras_factory
 from coursework.deep_sources import digits_frame
 from coursework.spec import TaskSpec
-from pipelines.mnist_dense.expectations import expectations, pixel_columns
+from pipelines._shared.pixels import digit_expectations, pixel_columns
 from pipelines.mnist_lenet.model import lenet5
 
 SPEC = TaskSpec(
@@ -14,7 +14,7 @@ SPEC = TaskSpec(
     load_default=digits_frame,
     target="label",
     numeric=pixel_columns(784),
-    expectations=expectations,
+    expectations=digit_expectations,
     models={"lenet5": keras_factory(KerasClassifier, lenet5)},
     primary_metric="accuracy",
     anchor="99.05% (LeCun, full 70k MNIST); keras-io convnet 99.2%",

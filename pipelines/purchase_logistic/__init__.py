@@ -5,7 +5,7 @@ from sklearn.linear_model import LogisticRegression
 
 from coursework.sources import islp_caravan
 from coursework.spec import TaskSpec
-from pipelines.purchase_logistic.expectations import PURCHASE_ALIASES, PURCHASE_FEATURES, purchase_expectations
+from pipelines.purchase_logistic.expectations import PURCHASE_ALIASES, PURCHASE_FEATURES, PURCHASE_IGNORED, purchase_expectations
 
 
 def caravan_purchases() -> pd.DataFrame:
@@ -31,4 +31,5 @@ SPEC = TaskSpec(
     primary_metric="roc_auc",
     anchor="deck: confusion matrix and F1 on Social_Network_Ads; report ROC-AUC and F1 beside the majority class",
     column_aliases=PURCHASE_ALIASES,
+    ignored_columns=PURCHASE_IGNORED,
 )

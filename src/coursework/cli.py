@@ -267,7 +267,7 @@ def data_rebuild(
     from coursework.config import load_params, task_params
     from flows import catalog
 
-    root, rows, code, promoted = ROOT.resolve(), [], 0, 0
+    root, rows, code, version = ROOT.resolve(), [], 0, None
     try:
         names = catalog.offline_tasks(params) if all_tasks else catalog.check_tasks(list(tasks or []), params)
         if not names:
@@ -277,23 +277,46 @@ def data_rebuild(
         _fail(exc)
     for name in names:
         try:
-            sha = versioning.rebuild_snapshot(root, spec=catalog.spec(name), params=task_params(loaded, name),
-                                              accept=accept_new_data)
+            sha, recorded = versioning.rebuild_snapshot(root, spec=catalog.spec(name), params=task_params(loaded, name),
+                                                        accept=accept_new_data, say=err.print)
+            if recorded.warning:
+                err.print(f"[yellow]warning:[/] {escape(recorded.warning)}", highlight=False)
             rows.append((name, "[green]ok[/]", _short(sha)))
-            promoted += 1
+            version = recorded.version
         except CourseworkError as exc:
             err.print(f"[bold red]{name} failed:[/] {escape(str(exc))}", highlight=False)
             rows.append((name, f"[red]{type(exc).__name__}[/]", "-"))
             code = code or exc.exit_code
-    try:
-        version = versioning.record_data_version(root) if promoted else None
-    except CourseworkError as exc:
-        _fail(exc)
     table = Table("task", "result", "raw sha256", title=f"data version: {version or '-'}")
     for row in rows:
         table.add_row(*row)
     out.print(table)
     raise typer.Exit(code)
+
+
+@data_app.command("validate")
+def data_validate(
+    task: str = typer.Argument(..., help="task id"),
+    report: Path = typer.Option(..., "--report", help="write the validation result to this JSON file (a DVC stage output)"),
+) -> None:
+    """Validate the recorded snapshot data/TASK/ again (no ingest, no DVC); exit 3 if it fails its expectations."""
+    _quiet_services()
+    import json
+
+    from coursework import fsutil, versioning
+    from coursework.errors import ValidationFailed
+    from flows import catalog
+
+    try:
+        catalog.check_tasks([task])
+        _, snapshot, result = versioning.validate_snapshot(ROOT.resolve(), spec=catalog.spec(task))
+        fsutil.atomic_write_text(report, json.dumps({"task": task, "data_hash": snapshot.content_hash, **result},
+                                                    indent=2, sort_keys=True, default=str) + "\n")
+        if not result["success"]:
+            raise ValidationFailed(task, result["failures"])
+    except CourseworkError as exc:
+        _fail(exc)
+    out.print(f"{task}: data/{task} passed {result['evaluated']} expectations; report written to {report}")
 
 
 def main() -> None:

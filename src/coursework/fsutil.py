@@ -115,6 +115,15 @@ def recover_dir(final: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
+def lock_timeout(default: float = 600.0) -> float:
+    """How long a run waits for a busy lock: $COURSEWORK_LOCK_TIMEOUT seconds, else `default`."""
+    value = os.environ.get("COURSEWORK_LOCK_TIMEOUT", "").strip()
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise CourseworkError(f"COURSEWORK_LOCK_TIMEOUT must be a number of seconds, not {value!r}") from None
+
+
 def owner_tag() -> str:
     """host:pid of this process, written into lock files so a waiting run can say who holds the lock."""
     return f"{socket.gethostname()}:{os.getpid()}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import pandas as pd
 import requests
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from coursework import fsutil
 from coursework.errors import SourceError, ValidationFailed
 
 SNAPSHOT = "raw.csv"
@@ -99,6 +101,17 @@ def apply_aliases(frame: pd.DataFrame, aliases: Mapping[str, str]) -> pd.DataFra
     return frame.rename(columns=present)
 
 
+def apply_value_aliases(frame: pd.DataFrame, aliases: Mapping[str, Mapping[Any, Any]]) -> pd.DataFrame:
+    """Map a course file's spelling of values (Kaggle's 'Iris-setosa') to the task's ('setosa')."""
+    present = {col: mapping for col, mapping in aliases.items() if col in frame.columns}
+    return frame.assign(**{col: frame[col].replace(mapping) for col, mapping in present.items()}) if present else frame
+
+
+def drop_ignored(frame: pd.DataFrame, ignored: tuple[str, ...]) -> pd.DataFrame:
+    """Drop the columns a course file carries that the task never reads (Kaggle's row 'Id')."""
+    return frame.drop(columns=[c for c in ignored if c in frame.columns])
+
+
 def content_hash(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -108,11 +121,10 @@ def content_hash(path: Path) -> str:
 
 
 def stage_snapshot(frame: pd.DataFrame, *, task: str, source: str, staging_root: Path) -> Snapshot:
-    """Write a batch to the staging area with its manifest; the validated snapshot is untouched."""
-    folder = staging_root / task
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    """Write a batch to a staging folder of this run's own; the validated snapshot is untouched."""
+    staging_root.mkdir(parents=True, exist_ok=True)
+    # <task>.<pid>.<random>: two runs of one task never share a folder, and the pid names the owner
+    folder = Path(tempfile.mkdtemp(prefix=f"{task}.{os.getpid()}.", dir=staging_root))
     data_path = folder / SNAPSHOT
     frame.to_csv(data_path, index=False)
     manifest = {
@@ -137,20 +149,13 @@ def load_snapshot(folder: Path) -> tuple[pd.DataFrame, Snapshot]:
 
 
 def promote_snapshot(staged: Snapshot, *, data_dir: Path) -> Snapshot:
-    """Replace data/<task>/ with the validated batch in one rename, so it is never half-written."""
+    """Swap data/<task>/ for the validated batch: it holds the old snapshot or the new one, never neither."""
     final = data_dir / staged.manifest["task"]
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    fsutil.recover_dir(final)  # a run killed inside an earlier swap left the old folder aside
+    fresh = fsutil.staging_dir(final)
     for name in (SNAPSHOT, MANIFEST):
-        shutil.copy2(staged.folder / name, tmp / name)
-    if final.exists():
-        old = final.with_name(f".{final.name}-old")
-        shutil.rmtree(old, ignore_errors=True)
-        final.rename(old)
-        tmp.rename(final)
-        shutil.rmtree(old)
-    else:
-        tmp.rename(final)
+        shutil.copy2(staged.folder / name, fresh / name)
+    fsutil.swap_dir(fresh, final)
     shutil.rmtree(staged.folder, ignore_errors=True)
     return Snapshot(folder=final, manifest=staged.manifest)
 
@@ -183,12 +188,12 @@ def stage_source(spec: Any, *, source: str | None, options: Mapping[str, Any], w
     frame, label = read_source(source, default=spec.load_default, default_label=spec.source_label,
                                options=options, download_dir=work_dir / "downloads")
     frame = apply_aliases(frame, spec.column_aliases)
+    frame = drop_ignored(apply_value_aliases(frame, spec.value_aliases), spec.ignored_columns)
     return frame, stage_snapshot(frame, task=spec.name, source=label, staging_root=work_dir / "staging")
 
 
-def settle_batch(staged: Snapshot, report: Mapping[str, Any], *, data_dir: Path, rejected_root: Path) -> Snapshot:
-    """Promote a batch that passed validation; quarantine one that failed and raise ValidationFailed."""
+def settle_failed(staged: Snapshot, report: Mapping[str, Any], *, rejected_root: Path) -> None:
+    """A batch that failed validation is quarantined and ValidationFailed raised; a passing one stays staged."""
     if not report["success"]:
         kept = quarantine_snapshot(staged, rejected_root=rejected_root, report=report)
         raise ValidationFailed(staged.manifest["task"], report["failures"], quarantine=str(kept))
-    return promote_snapshot(staged, data_dir=data_dir)

@@ -35,6 +35,10 @@ class TaskSpec:
     primary_metric: str = "accuracy"
     anchor: str = ""
     column_aliases: Mapping[str, str] = field(default_factory=dict)
+    # a course file's spelling of values, mapped at ingest like column_aliases ('Iris-setosa' -> 'setosa')
+    value_aliases: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict)
+    # columns a course file carries that the task never reads (a row id): dropped at ingest
+    ignored_columns: tuple[str, ...] = ()
     feature_steps: Callable[[Mapping[str, Any]], list] | None = None
     label_column: str | None = None  # true labels for clustering tasks, never a feature
     raw_inputs: tuple[str, ...] = ()  # columns the model takes when feature_steps derive others

@@ -1,7 +1,8 @@
 """versioning: data.dvc as the data version of data/, and each task's raw snapshot checked against it.
 
-`data.dvc` (written by `dvc add data`) holds the md5 of the whole data/ folder: that md5 is the data
-version MLflow runs and model versions carry as `data_version`. Its `meta.raw_sha256` block records,
+`data.dvc` holds the md5 of the whole data/ folder (as `dvc add data` computes it): that md5 is the
+data version MLflow runs and model versions carry as `data_version`. A run records only the task it
+validated (coursework.dvcdata), under the data lock and DVC's repository lock. Its `meta.raw_sha256` block records,
 per task, the sha256 of data/<task>/raw.csv (the runs' `data_hash`), so a fresh clone can name the
 task whose data differs even before any DVC cache exists.
 """
@@ -12,18 +13,22 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Iterator, Mapping
 
 import yaml
 
+from coursework import dvcdata, fsutil, ingest
 from coursework.errors import DataVersionError
 from coursework.ingest import SNAPSHOT, content_hash
 
 DATA_DIR = "data"
 DVC_FILE = "data.dvc"
 UNTRACKED = "untracked"  # the data_version of a run in a folder that is not a DVC repository
+UNRECORDED = "unrecorded"  # new data this clone could not record: its DVC cache lacks the recorded listing
+LOCK = Path(".coursework") / "locks" / "data.lock"
 HOW_TO_GET_IT_BACK = "`dvc pull` (or `dvc checkout data.dvc` where the cache has it) restores the recorded data"
 
 
@@ -63,31 +68,21 @@ def check_batch(root: Path, task: str, batch_hash: str, *, accept: bool) -> None
     """Before a batch is promoted: refuse a source whose bytes differ from the recorded version.
 
     `accept` (a `--source` file, `--accept-new-data`) lets a differing batch through to become a new
-    version, but only where every other recorded task's data is present, so the new data.dvc keeps it.
+    version; the other tasks' recorded data need not be present, as only this task's entries change.
     """
     if not is_dvc_repo(root):
         return
-    record = read_record(root)
-    recorded = record.tasks.get(task)
-    if recorded == batch_hash:
-        return
-    if recorded and not accept:
+    recorded = read_record(root).tasks.get(task)
+    if recorded and recorded != batch_hash and not accept:
         raise DataVersionError(
             f"{task}: the source now yields different data than data.dvc records "
             f"(sha256 {batch_hash[:12]} instead of {recorded[:12]}). Nothing was replaced. "
             f"{HOW_TO_GET_IT_BACK}; if the change is intended, run again with --accept-new-data "
             f"to record it as a new data version.", tasks=[task])
-    missing = sorted(set(record.tasks) - set(present_hashes(root)) - {task})
-    if missing:
-        raise DataVersionError(
-            f"{task}: cannot record a new data version while data/ lacks the recorded data of "
-            f"{', '.join(missing)}; {HOW_TO_GET_IT_BACK}, then run again.", tasks=missing)
 
 
 def admit_batch(root: Path, staged, *, accept: bool, rejected_root: Path) -> None:
     """check_batch on a staged snapshot; a refused batch is kept under rejected_root for inspection."""
-    from coursework import ingest
-
     try:
         check_batch(root, staged.manifest["task"], staged.content_hash, accept=accept)
     except DataVersionError as exc:
@@ -119,33 +114,65 @@ def _dvc(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dvc", *args], cwd=root, env=env, capture_output=True, text=True)
 
 
-def record_data_version(root: Path) -> str:
-    """After a promotion: `dvc add data` and the per-task hashes; returns the data version (md5).
+@dataclass(frozen=True)
+class Recorded:
+    """The data version a run's data belongs to, and why it could not be recorded, if it could not."""
 
-    Where data/ lacks tasks that data.dvc records (a fresh clone that rebuilt only some) and nothing
-    differs from the record, data.dvc is left as it is: the present data is that version.
+    version: str
+    warning: str | None = None
+
+
+@contextmanager
+def data_lock(root: Path, say: Callable[[str], None] | None = None) -> Iterator[None]:
+    """This project's data lock, then DVC's repository lock: each waited for with a bound, said aloud."""
+    timeout = fsutil.lock_timeout()
+    with fsutil.bounded_lock(Path(root) / LOCK, what="data", timeout=timeout, say=say):
+        if not is_dvc_repo(root):
+            yield
+            return
+        with dvcdata.repo_lock(root, timeout=timeout, say=say):
+            yield
+
+
+def _unrecorded(record: DataRecord, tasks: list[str]) -> Recorded:
+    names = ", ".join(tasks)
+    return Recorded(UNRECORDED, (
+        f"data/{names} is new data that {DVC_FILE} could not record: this clone's DVC cache lacks the recorded "
+        f"listing of data/ (version {record.version}). The run is tagged data_version={UNRECORDED}. To record "
+        f"it, get the recorded data with `dvc pull` (or `coursework data rebuild --all`), then run again."))
+
+
+def record_data_version(root: Path, tasks: list[str]) -> Recorded:
+    """data.dvc with only `tasks`' entries replaced by data/<task>/ as it is now; call under data_lock.
+
+    Another task's unrecorded change in data/ stays out. Where the recorded listing is not in this
+    clone's cache, data.dvc is left as it is and the result says how to record the data.
     """
     root = Path(root)
     if not is_dvc_repo(root):
-        return UNTRACKED
+        return Recorded(UNTRACKED)
     record, present = read_record(root), present_hashes(root)
-    missing = sorted(set(record.tasks) - set(present))
-    if missing:  # adding now would drop their data from the version
-        if all(record.tasks.get(t) == h for t, h in present.items()):
-            return record.version or UNTRACKED
-        raise DataVersionError(f"cannot record a new data version while data/ lacks the recorded data of "
-                               f"{', '.join(missing)}; {HOW_TO_GET_IT_BACK}", tasks=missing)
-    done = _dvc(root, "add", "--quiet", DATA_DIR)
-    if done.returncode != 0:
-        raise DataVersionError(f"`dvc add {DATA_DIR}` failed: {(done.stderr or done.stdout).strip()[-800:]}")
-    path = root / DVC_FILE
-    doc = yaml.safe_load(path.read_text())
-    version = doc["outs"][0]["md5"]
-    doc["meta"] = {"recorded_md5": version, "raw_sha256": dict(sorted(present.items()))}
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(yaml.safe_dump(doc, sort_keys=False))
-    tmp.replace(path)
-    return version
+    with dvcdata.open_cache(root) as odb:
+        listing = dvcdata.load_listing(odb, record.version)
+        if listing is None:  # a fresh clone: unchanged bytes are still the recorded version
+            same = all(record.tasks.get(t) == present.get(t) for t in tasks)
+            return Recorded(record.version) if same else _unrecorded(record, tasks)
+        tree = dvcdata.replace_tasks(odb, root, listing, tasks)
+        if tree.oid == record.version:
+            return Recorded(record.version)
+        hashes = {**record.tasks, **{t: present[t] for t in tasks}}
+        meta = {"recorded_md5": tree.oid, "raw_sha256": dict(sorted(hashes.items()))}
+        return Recorded(dvcdata.write_dvc_file(odb, root, tree, meta))
+
+
+def commit_batch(root: Path, staged: ingest.Snapshot, *, accept: bool,
+                 say: Callable[[str], None] | None = None) -> tuple[ingest.Snapshot, Recorded]:
+    """A validated batch, under the data lock: checked against data.dvc, promoted to data/<task>, recorded."""
+    root = Path(root)
+    with data_lock(root, say=say):
+        admit_batch(root, staged, accept=accept, rejected_root=root / ".coursework" / "rejected")
+        snapshot = ingest.promote_snapshot(staged, data_dir=root / DATA_DIR)
+        return snapshot, record_data_version(root, [snapshot.manifest["task"]])
 
 
 def current_version(root: Path) -> str:
@@ -196,16 +223,34 @@ def compare_workspace(root: Path, tasks: list[str] | None = None) -> tuple[DataR
     return record, out
 
 
-def rebuild_snapshot(root: Path, *, spec, params, accept: bool = False) -> str:
-    """Ingest a task's default source again into data/<task>/: checked against data.dvc, validated.
+def validate_batch(frame, staged: ingest.Snapshot, *, spec, rejected_root: Path) -> dict:
+    """The task's suite on a staged batch; a failing batch is quarantined and ValidationFailed raised."""
+    from coursework import validate
 
-    A fresh clone without a DVC remote gets its data this way; a batch that differs from the recorded
-    version or fails validation is kept under .coursework/rejected/ and data/ is left as it was.
+    report = validate.validate_frame(frame, task=spec.name, expectations=spec.expectations())
+    ingest.settle_failed(staged, report, rejected_root=rejected_root)
+    return report
+
+
+def rebuild_snapshot(root: Path, *, spec, params, accept: bool = False,
+                     say: Callable[[str], None] | None = None) -> tuple[str, Recorded]:
+    """Ingest a task's default source again into data/<task>/: validated first, then checked against data.dvc.
+
+    A fresh clone without a DVC remote gets its data this way; a batch that fails validation or
+    differs from the recorded version is kept under .coursework/rejected/ and data/ is left as it was.
     """
-    from coursework import ingest, validate
-
     root, work = Path(root), Path(root) / ".coursework"
     frame, staged = ingest.stage_source(spec, source=None, options=params.source, work_dir=work)
-    admit_batch(root, staged, accept=accept, rejected_root=work / "rejected")
+    validate_batch(frame, staged, spec=spec, rejected_root=work / "rejected")
+    snapshot, recorded = commit_batch(root, staged, accept=accept, say=say)
+    return snapshot.content_hash, recorded
+
+
+def validate_snapshot(root: Path, *, spec) -> tuple[object, ingest.Snapshot, dict]:
+    """data/<task>/ checked against its manifest and data.dvc, then through the task's suite again."""
+    from coursework import validate
+
+    frame, snapshot = ingest.load_snapshot(Path(root) / DATA_DIR / spec.name)
+    check_snapshot(root, spec.name, snapshot.data_path, snapshot.content_hash)
     report = validate.validate_frame(frame, task=spec.name, expectations=spec.expectations())
-    return ingest.settle_batch(staged, report, data_dir=root / DATA_DIR, rejected_root=work / "rejected").content_hash
+    return frame, snapshot, report

@@ -78,7 +78,8 @@ def test_versions_carry_lineage_tags(two_runs, module_root, version):
     uuid.UUID(tags["prefect_flow_run_id"])
 
 
-def test_each_version_names_its_own_completed_flow_run(two_runs):
+def test_each_version_names_its_own_completed_training_flow_run(two_runs):
+    """The version's flow run is the training flow (a subflow of the task's run) that produced it."""
     from prefect import get_client
 
     ids = [MlflowClient().get_model_version(TASK, str(v)).tags["prefect_flow_run_id"] for v in (1, 2)]
@@ -86,7 +87,7 @@ def test_each_version_names_its_own_completed_flow_run(two_runs):
     with get_client(sync_client=True) as client:
         for run_id in ids:
             flow_run = client.read_flow_run(uuid.UUID(run_id))
-            assert flow_run.name == TASK
+            assert flow_run.name == f"{TASK}-train"
             assert flow_run.state.is_completed()
 
 

@@ -9,6 +9,9 @@ IRIS_ALIASES = {
     "SepalLengthCm": "sepal_length", "SepalWidthCm": "sepal_width",
     "PetalLengthCm": "petal_length", "PetalWidthCm": "petal_width", "Species": "species",
 }
+# ... and its labels ('Iris-setosa'); its row number 'Id' is no measurement, so it is dropped
+IRIS_VALUE_ALIASES = {"species": {f"Iris-{name}": name for name in IRIS_SPECIES}}
+IRIS_IGNORED = ("Id",)
 
 
 def iris_expectations() -> list:

@@ -29,6 +29,6 @@ def pixel_expectations(n_pixels: int, labels: list, *, centre: str, centre_mean:
     ]
 
 
-def expectations() -> list:
+def digit_expectations() -> list:
     # px406 is row 14, column 14: centred digits put ink there (mean 129 in the 5k subset)
     return pixel_expectations(784, DIGITS, centre="px406", centre_mean=(40, 220))
