@@ -44,23 +44,52 @@ def load_listing(odb, version: str | None):
         return None
 
 
+def _files(root: Path, tasks: list[str] | None = None) -> list[Path]:
+    """Files under data/ (or only data/<task>/ of `tasks`), without the hidden entries .dvcignore leaves out."""
+    data = Path(root) / DATA_DIR
+    tops = [data / t for t in tasks] if tasks is not None else sorted(data.iterdir()) if data.is_dir() else []
+    tops = [t for t in tops if not t.name.startswith(".")]
+    return sorted(f for t in tops for f in ([t] if t.is_file() else t.rglob("*")) if f.is_file())
+
+
+def _add_files(odb, root: Path, tree, paths: list[Path]) -> None:
+    """Each file into the cache and into `tree`, keyed by its path under data/ as `dvc add` keys it."""
+    from dvc_data.hashfile.hash import hash_file
+    from dvc_objects.fs.local import LocalFileSystem
+
+    fs = LocalFileSystem()
+    for path in paths:
+        meta, oid = hash_file(str(path), fs, "md5")
+        odb.add(str(path), fs, oid.value)
+        tree.add(tuple(path.relative_to(Path(root) / DATA_DIR).parts), meta, oid)
+
+
+def cache_workspace_listing(odb, root: Path, version: str | None) -> bool:
+    """Where the cache lacks the recorded listing but data/ is exactly that version, cache it from data/."""
+    from dvc_data.hashfile.db import add_update_tree
+    from dvc_data.hashfile.tree import Tree
+
+    if version is None or load_listing(odb, version) is not None:
+        return True
+    tree = Tree()
+    _add_files(odb, root, tree, _files(root))
+    tree.digest()
+    if tree.oid != version:
+        return False
+    add_update_tree(odb, tree)
+    return True
+
+
 def replace_tasks(odb, root: Path, listing, tasks: list[str]):
     """A copy of `listing` whose data/<task>/ entries are this workspace's files, each added to the cache."""
     from dvc_data.hashfile.db import add_update_tree
-    from dvc_data.hashfile.hash import hash_file
     from dvc_data.hashfile.tree import Tree
-    from dvc_objects.fs.local import LocalFileSystem
 
-    fs, tree = LocalFileSystem(), Tree()
+    tree = Tree()
     for key, meta, oid in listing:
         if key[0] not in tasks:
             tree.add(key, meta, oid)
-    for task in tasks:
-        folder = Path(root) / DATA_DIR / task
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            meta, oid = hash_file(str(path), fs, "md5")
-            odb.add(str(path), fs, oid.value)
-            tree.add(tuple(path.relative_to(folder.parent).parts), meta, oid)
+    _add_files(odb, root, tree, _files(root, tasks))
     tree.digest()
     return add_update_tree(odb, tree)
 

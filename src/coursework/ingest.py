@@ -153,9 +153,13 @@ def promote_snapshot(staged: Snapshot, *, data_dir: Path) -> Snapshot:
     final = data_dir / staged.manifest["task"]
     fsutil.recover_dir(final)  # a run killed inside an earlier swap left the old folder aside
     fresh = fsutil.staging_dir(final)
-    for name in (SNAPSHOT, MANIFEST):
-        shutil.copy2(staged.folder / name, fresh / name)
-    fsutil.swap_dir(fresh, final)
+    try:
+        for name in (SNAPSHOT, MANIFEST):
+            shutil.copy2(staged.folder / name, fresh / name)
+        fsutil.swap_dir(fresh, final)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
     shutil.rmtree(staged.folder, ignore_errors=True)
     return Snapshot(folder=final, manifest=staged.manifest)
 

@@ -171,6 +171,9 @@ def commit_batch(root: Path, staged: ingest.Snapshot, *, accept: bool,
     root = Path(root)
     with data_lock(root, say=say):
         admit_batch(root, staged, accept=accept, rejected_root=root / ".coursework" / "rejected")
+        if is_dvc_repo(root):  # before data/ changes: a clone that rebuilt or pulled data/ has the listing there
+            with dvcdata.open_cache(root) as odb:
+                dvcdata.cache_workspace_listing(odb, root, read_record(root).version)
         snapshot = ingest.promote_snapshot(staged, data_dir=root / DATA_DIR)
         return snapshot, record_data_version(root, [snapshot.manifest["task"]])
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -147,6 +148,39 @@ def test_promote_that_fails_midway_leaves_the_old_snapshot(tmp_path, monkeypatch
     with pytest.raises(OSError):
         ingest.promote_snapshot(staged, data_dir=data_dir)
     assert (first.data_path.read_bytes(), (first.folder / ingest.MANIFEST).read_bytes()) == before
+    assert [p.name for p in data_dir.iterdir()] == ["iris_knn"]  # the half-filled new folder is gone
+
+
+def test_each_run_stages_into_a_folder_of_its_own(tmp_path):
+    """Two overlapping runs of one task: neither can promote the other's bytes."""
+    first, second = _stage(tmp_path, IRIS.head(100)), _stage(tmp_path)
+    assert first.folder != second.folder and first.folder.parent == second.folder.parent
+    assert first.folder.name.startswith(f"iris_knn.{os.getpid()}.")  # the owner, for a clean-up after a crash
+    assert len(pd.read_csv(first.data_path)) == 100 and len(pd.read_csv(second.data_path)) == 150
+    promoted = ingest.promote_snapshot(first, data_dir=tmp_path / "data")
+    assert len(pd.read_csv(promoted.data_path)) == 100 and second.folder.exists()
+
+
+def test_a_kaggle_iris_file_is_mapped_to_the_tasks_names_and_labels(tmp_path):
+    from pipelines import get_spec
+
+    kaggle = pd.DataFrame({"Id": range(1, 151), "SepalLengthCm": IRIS["sepal_length"], "SepalWidthCm": IRIS["sepal_width"],
+                           "PetalLengthCm": IRIS["petal_length"], "PetalWidthCm": IRIS["petal_width"],
+                           "Species": "Iris-" + IRIS["species"]})
+    path = tmp_path / "Iris.csv"
+    kaggle.to_csv(path, index=False)
+    frame, staged = ingest.stage_source(get_spec("iris_knn"), source=str(path), options={}, work_dir=tmp_path)
+    assert list(frame.columns) == [*IRIS.columns] and set(frame["species"]) == {"setosa", "versicolor", "virginica"}
+    assert staged.manifest["columns"] == list(IRIS.columns)
+
+
+def test_social_network_ads_keeps_age_income_and_the_label_only(tmp_path):
+    from pipelines import get_spec
+
+    path = tmp_path / "Social_Network_Ads.csv"
+    path.write_text("User ID,Gender,Age,EstimatedSalary,Purchased\n15624510,Male,19,19000,0\n15810944,Male,35,20000,1\n")
+    frame, _ = ingest.stage_source(get_spec("purchase_logistic"), source=str(path), options={}, work_dir=tmp_path)
+    assert frame.to_dict("list") == {"age": [19, 35], "income": [19000, 20000], "purchased": [0, 1]}
 
 
 def test_quarantine_keeps_the_batch_and_leaves_the_snapshot(tmp_path):
