@@ -7,10 +7,8 @@ The temporary repository holds copies of the project's files (DVC hashes them as
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -63,25 +61,6 @@ def make_project(root: Path, env: dict, mlflow_db: Path) -> None:
     shutil.copy2(REPO / ".dvc" / "config", root / ".dvc" / "config")  # the default remote: ../coursework-dvc-remote
     (root / "mlruns").mkdir()
     shutil.copy2(mlflow_db, root / "mlruns" / "mlflow.db")
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory, prefect_harness) -> dict:
-    """Subprocesses on this venv, quiet, with the session's Prefect API (no server start per stage)."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"))}
-    env.update({
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-        "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-home")),
-        "PREFECT_API_URL": PREFECT_API_URL.value(),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-        "DVC_NO_ANALYTICS": "1",
-        "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com",
-    })
-    return env
 
 
 @pytest.fixture(scope="module")
