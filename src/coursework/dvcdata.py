@@ -52,46 +52,55 @@ def _files(root: Path, tasks: list[str] | None = None) -> list[Path]:
     return sorted(f for t in tops for f in ([t] if t.is_file() else t.rglob("*")) if f.is_file())
 
 
-def _add_files(odb, root: Path, tree, paths: list[Path]) -> None:
-    """Each file into the cache and into `tree`, keyed by its path under data/ as `dvc add` keys it."""
+def _hash_into(tree, root: Path, paths: list[Path]) -> list[tuple[str, str]]:
+    """Each file into `tree`, keyed by its path under data/ as `dvc add` keys it; returns (path, md5) pairs."""
     from dvc_data.hashfile.hash import hash_file
     from dvc_objects.fs.local import LocalFileSystem
 
-    fs = LocalFileSystem()
+    hashed = []
     for path in paths:
-        meta, oid = hash_file(str(path), fs, "md5")
-        odb.add(str(path), fs, oid.value)
+        meta, oid = hash_file(str(path), LocalFileSystem(), "md5")
         tree.add(tuple(path.relative_to(Path(root) / DATA_DIR).parts), meta, oid)
+        hashed.append((str(path), oid.value))
+    return hashed
+
+
+def _store(odb, tree, hashed: list[tuple[str, str]]):
+    """The files and the digested listing into the cache, so `dvc checkout` and `dvc push` find them."""
+    from dvc_data.hashfile.db import add_update_tree
+    from dvc_objects.fs.local import LocalFileSystem
+
+    for path, md5 in hashed:
+        odb.add(path, LocalFileSystem(), md5)
+    return add_update_tree(odb, tree)
 
 
 def cache_workspace_listing(odb, root: Path, version: str | None) -> bool:
     """Where the cache lacks the recorded listing but data/ is exactly that version, cache it from data/."""
-    from dvc_data.hashfile.db import add_update_tree
     from dvc_data.hashfile.tree import Tree
 
     if version is None or load_listing(odb, version) is not None:
         return True
     tree = Tree()
-    _add_files(odb, root, tree, _files(root))
+    hashed = _hash_into(tree, root, _files(root))
     tree.digest()
-    if tree.oid != version:
+    if tree.oid != version:  # data/ is partial or changed: it is not the recorded listing
         return False
-    add_update_tree(odb, tree)
+    _store(odb, tree, hashed)
     return True
 
 
 def replace_tasks(odb, root: Path, listing, tasks: list[str]):
     """A copy of `listing` whose data/<task>/ entries are this workspace's files, each added to the cache."""
-    from dvc_data.hashfile.db import add_update_tree
     from dvc_data.hashfile.tree import Tree
 
     tree = Tree()
     for key, meta, oid in listing:
         if key[0] not in tasks:
             tree.add(key, meta, oid)
-    _add_files(odb, root, tree, _files(root, tasks))
+    hashed = _hash_into(tree, root, _files(root, tasks))
     tree.digest()
-    return add_update_tree(odb, tree)
+    return _store(odb, tree, hashed)
 
 
 def _size(odb, tree) -> int | None:

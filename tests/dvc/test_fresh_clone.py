@@ -104,3 +104,16 @@ def test_data_validate_writes_the_report_and_names_a_failure(clone, env, tmp_pat
     raw.write_text(raw.read_text() + "1.0,2.0\n")
     done = coursework(clone, env, "data", "validate", "linear_synthetic", "--report", str(report))
     assert done.returncode == 5 and "does not match its manifest" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_malformed_file_is_refused_by_its_expectations_not_its_data_version(clone, env, tmp_path):
+    """Validation comes before the data-version check: exit 3 naming the expectation, nothing recorded."""
+    bad = tmp_path / "Iris.csv"
+    kaggle_iris(bad)
+    bad.write_text(bad.read_text().replace("Iris-virginica", "Iris-dog"))
+    recorded = (clone / "data.dvc").read_bytes()
+    done = coursework(clone, env, "run", "iris_tree", "--source", str(bad))
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr and "data.dvc" not in done.stderr
+    assert "expect_column_values_to_be_in_set column 'species'" in " ".join(done.stderr.split())
+    assert (clone / "data.dvc").read_bytes() == recorded and not (clone / "data" / "iris_tree").exists()

@@ -47,12 +47,13 @@ def make_project(root: Path, env: dict, mlflow_db: Path) -> None:
     shutil.copytree(REPO / "flows", root / "flows", ignore=IGNORE)
     (root / "pipelines").mkdir()
     shutil.copy2(REPO / "pipelines" / "__init__.py", root / "pipelines")
-    for task in TASKS:
-        shutil.copytree(REPO / "pipelines" / task, root / "pipelines" / task, ignore=IGNORE)
+    for package in ["_shared", *TASKS]:
+        shutil.copytree(REPO / "pipelines" / package, root / "pipelines" / package, ignore=IGNORE)
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     (root / "params.yaml").write_text(yaml.safe_dump({k: params[k] for k in ["base", *TASKS]}, sort_keys=False))
     pipeline = yaml.safe_load((REPO / "dvc.yaml").read_text())
-    pipeline["stages"]["task"]["foreach"] = TASKS
+    for family in pipeline["stages"].values():
+        family["foreach"] = TASKS
     (root / "dvc.yaml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
     for name in (".gitignore", ".dvcignore"):
         shutil.copy2(REPO / name, root / name)
