@@ -135,3 +135,27 @@ def test_validation_failure_stops_the_flow(two_runs, module_root, tmp_path):
     failed = MlflowClient().search_runs([MlflowClient().get_experiment_by_name(TASK).experiment_id],
                                         filter_string="tags.validation = 'failed'")
     assert len(failed) == 1 and failed[0].info.status == "FAILED"
+
+
+def test_from_snapshot_runs_the_training_flow_only(two_runs, module_root):
+    """No ingest, no validation, no promotion: data/<task> is the same folder, trained on as it is."""
+    from flows.task_flow import task_flow
+
+    folder = module_root / "data" / TASK
+    before = folder.stat().st_ino, (folder / "raw.csv").read_bytes()
+    summary = task_flow(TASK, params_path=str(module_root / "params.yaml"), root=str(module_root), from_snapshot=True)
+    assert (folder.stat().st_ino, (folder / "raw.csv").read_bytes()) == before
+    tags = MlflowClient().get_run(summary["run_id"]).data.tags
+    assert tags["from_snapshot"] == "true" and "validation" not in tags
+    assert summary["metrics"]["accuracy"] == pytest.approx(0.98333, abs=1e-4) and summary["version"] == 3
+
+
+def test_training_refuses_a_snapshot_replaced_after_its_data_flow(two_runs, module_root):
+    """Another run swapped data/<task> between this run's validation and its training: nothing is trained."""
+    from coursework.errors import DataVersionError
+    from flows.train_flow import train_flow
+
+    versions = tracking.registered_versions(TASK)
+    with pytest.raises(DataVersionError, match="was replaced by another run after this run validated it"):
+        train_flow(TASK, params_path=str(module_root / "params.yaml"), root=str(module_root), data_hash="0" * 64)
+    assert tracking.registered_versions(TASK) == versions
