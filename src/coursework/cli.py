@@ -287,6 +287,8 @@ def data_rebuild(
             err.print(f"[bold red]{name} failed:[/] {escape(str(exc))}", highlight=False)
             rows.append((name, f"[red]{type(exc).__name__}[/]", "-"))
             code = code or exc.exit_code
+            if exc.exit_code == 75:  # the data lock stays busy: every other task would wait as long again
+                break
     table = Table("task", "result", "raw sha256", title=f"data version: {version or '-'}")
     for row in rows:
         table.add_row(*row)
