@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Any
+
 from coursework.config import load_params, task_names
 from coursework.errors import UnknownTaskError
 from coursework.spec import TaskSpec
+from flows.params_check import check_params
 from pipelines import available, get_spec
+
+
+def load(params_path: str | Path = "params.yaml") -> dict[str, Any]:
+    """The params file, checked whole (schema, then each task's code) before any data is read."""
+    params = load_params(params_path)
+    check_params(params, str(params_path))
+    return params
 
 
 def tasks(params_path: str | Path = "params.yaml") -> list[str]:
     """Tasks that have both a params block and a pipeline package, in params.yaml order."""
     have = set(available())
-    return [t for t in task_names(load_params(params_path)) if t in have]
+    return [t for t in task_names(load(params_path)) if t in have]
 
 
 def offline_tasks(params_path: str | Path = "params.yaml") -> list[str]:

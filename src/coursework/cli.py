@@ -264,7 +264,7 @@ def data_rebuild(
     """Ingest tasks' default sources again into data/ (no training): each batch checked against data.dvc and validated."""
     _quiet_services()
     from coursework import versioning
-    from coursework.config import load_params, task_params
+    from coursework.config import task_params
     from flows import catalog
 
     root, rows, code, promoted = ROOT.resolve(), [], 0, 0
@@ -272,7 +272,7 @@ def data_rebuild(
         names = catalog.offline_tasks(params) if all_tasks else catalog.check_tasks(list(tasks or []), params)
         if not names:
             raise CourseworkError("name at least one task, or pass --all")
-        loaded = load_params(params)
+        loaded = catalog.load(params)
     except CourseworkError as exc:
         _fail(exc)
     for name in names:
