@@ -6,6 +6,8 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 from typing import Optional
 
@@ -31,18 +33,19 @@ def _quiet_services() -> None:
         os.environ.setdefault(key, value)
 
 
-class _KnownFailure(logging.Filter):
-    """The CLI prints a CourseworkError once, itself; Prefect's console copy adds only a traceback."""
+class _NoConsoleTraceback(logging.Filter):
+    """The CLI reports every failure itself: a CourseworkError in one message, anything else in a log file
+    named on one line. Prefect's console copy would add only a traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], CourseworkError):
+        if record.exc_info:
             record.exc_info, record.exc_text = None, None
         return True
 
 
 def _quiet_known_failures() -> None:
     for handler in logging.getLogger().handlers:  # Prefect's console handler sits on the root logger
-        handler.addFilter(_KnownFailure())
+        handler.addFilter(_NoConsoleTraceback())
 
 
 def _fail(exc: CourseworkError) -> None:
@@ -296,5 +299,34 @@ def data_rebuild(
     raise typer.Exit(code)
 
 
+EX_SOFTWARE = 70  # an unexpected internal error (sysexits.h): a bug or a broken environment, never the user's input
+
+
+def _error_log(exc: BaseException) -> Path:
+    """The full traceback in .coursework/logs/error-<UTC time>.log (the temp folder if that is unwritable)."""
+    from datetime import datetime, timezone
+
+    from coursework.fsutil import atomic_write_text
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    text = (f"coursework {' '.join(sys.argv[1:])}\ncwd {Path.cwd()}\ntime {stamp}\n\n"
+            + "".join(traceback.format_exception(exc)))
+    for folder in (ROOT / ".coursework" / "logs", Path(tempfile.gettempdir()) / "coursework-logs"):
+        try:
+            return atomic_write_text(folder / f"error-{stamp}.log", text)
+        except OSError:
+            continue
+    raise exc  # nowhere to write: the traceback on the console is better than nothing
+
+
 def main() -> None:
-    app()
+    """The console script: exit codes as the README lists them; an unexpected error exits 70 with a log file."""
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - the one place every unexpected error is turned into exit 70
+        log = _error_log(exc)
+        first = (str(exc).strip().splitlines() or [""])[0][:160]
+        summary = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        err.print(f"[bold red]internal error:[/] {escape(summary)}; the traceback is in {log.resolve()}",
+                  highlight=False, soft_wrap=True)
+        sys.exit(EX_SOFTWARE)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -38,6 +40,29 @@ class Snapshot:
         return self.manifest["content_hash"]
 
 
+def _refuse_truncated(path: Path) -> None:
+    """A CSV cut mid-row: no final newline and a last record shorter than the header (pandas pads it with NaN)."""
+    with path.open("rb") as fh:
+        header = fh.readline()
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - (1 << 16)))
+        tail = fh.read()
+    if tail.endswith(b"\n") or b"\n" not in tail or b"\0" in tail:  # complete, one line, or binary (pandas says)
+        return
+    last = tail.rsplit(b"\n", 1)[1]
+    fields = lambda line: len(next(csv.reader([line.decode("utf-8", "replace")]), []))  # noqa: E731
+    try:
+        have, want = fields(last.rstrip(b"\r")), fields(header.rstrip(b"\r\n"))
+    except csv.Error:
+        return  # not CSV-shaped at all: pandas gives the message
+    if have < want:
+        with path.open("rb") as fh:
+            line = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) + 1
+        raise SourceError(f"{path}: line {line} is cut short ({have} of {want} fields, no final newline); "
+                          f"the file looks truncated: copy or download it again")
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
     """A user's CSV or parquet file, with one clear error for each way it can be unreadable."""
     path = Path(path)
@@ -54,6 +79,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
+            _refuse_truncated(path)
             frame = pd.read_csv(path, on_bad_lines="error", float_precision="round_trip")
     except UnicodeDecodeError:
         raise SourceError(f"{path}: not a text CSV file (it holds binary data)") from None
