@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from coursework.download import is_url, parse_source
 from coursework.errors import CourseworkError, SourceError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -124,7 +125,9 @@ def run(
             raise CourseworkError("name at least one task, or pass --all")
         if source and len(names) != 1:
             raise CourseworkError("--source applies to exactly one task")
-        if source and not source.startswith(("http://", "https://")) and not Path(source).exists():
+        if source and is_url(source):
+            parse_source(source)  # plain http or no #sha256= is refused before Prefect starts or anything downloads
+        elif source and not Path(source).exists():
             raise SourceError(f"source file does not exist: {source}")
         extra = _dvc_options(names, source, from_snapshot, accept_new_data, metrics_out, plots_out)
     except CourseworkError as exc:

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
-import requests
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from coursework.download import fetch_url, is_url, redact_url
 from coursework.errors import SourceError, ValidationFailed
 
 SNAPSHOT = "raw.csv"
@@ -89,34 +88,6 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if frame.empty:
         raise SourceError(f"{path}: has a header but no data rows")
     return frame
-
-
-@retry(
-    retry=retry_if_exception_type(requests.RequestException),
-    wait=wait_exponential(multiplier=1, min=1, max=30),
-    stop=stop_after_attempt(4),
-    reraise=True,
-)
-def _download(url: str) -> bytes:
-    response = requests.get(url, timeout=60)
-    response.raise_for_status()
-    return response.content
-
-
-def fetch_url(url: str, sha256: str | None, dest_dir: Path) -> Path:
-    """Download a URL (retrying with back-off) and check its sha256 before anyone reads it."""
-    try:
-        content = _download(url)
-    except requests.RequestException as exc:
-        raise SourceError(f"could not download {url}: {exc}") from None
-    digest = hashlib.sha256(content).hexdigest()
-    if sha256 and digest != sha256.lower():
-        raise SourceError(f"{url}: sha256 {digest} does not match the expected {sha256}")
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    name = Path(url.split("?")[0]).name or "download.csv"
-    target = dest_dir / name
-    target.write_bytes(content)
-    return target
 
 
 def apply_aliases(frame: pd.DataFrame, aliases: Mapping[str, str]) -> pd.DataFrame:
@@ -198,9 +169,8 @@ def read_source(
     if source is None:
         frame = default(**dict(options))
         return frame, default_label
-    if source.startswith(("http://", "https://")):
-        url, _, sha256 = source.partition("#sha256=")
-        return read_table(fetch_url(url, sha256 or None, download_dir)), source
+    if is_url(source):
+        return read_table(fetch_url(source, download_dir)), redact_url(source)
     return read_table(source), str(Path(source).resolve())
 
 
