@@ -99,6 +99,12 @@ def _dvc_options(names: list[str], source: Optional[str], from_snapshot: bool, a
         raise CourseworkError("--from-snapshot reads data/<task>/ as recorded; it takes no --source or --accept-new-data")
     if (metrics_out or plots_out) and len(names) != 1:
         raise CourseworkError("--metrics-out and --plots-out apply to exactly one task")
+    from coursework import reports  # refused here, before anything is trained or registered
+
+    if metrics_out:
+        reports.check_metrics_target(metrics_out)
+    if plots_out:
+        reports.check_plots_target(plots_out)
     return {"from_snapshot": from_snapshot, "accept_new_data": accept_new_data,
             "metrics_out": str(metrics_out.resolve()) if metrics_out else None,
             "plots_out": str(plots_out.resolve()) if plots_out else None}
