@@ -6,17 +6,23 @@ from pathlib import Path
 
 from typing import Any
 
-from coursework.config import load_params, task_names
+from coursework.config import read_params, task_names
 from coursework.errors import UnknownTaskError
 from coursework.spec import TaskSpec
-from flows.params_check import check_params
+from coursework.params_schema import BASE_KEY, refuse, schema_problems
+from flows.params_check import code_problems
 from pipelines import available, get_spec
 
 
 def load(params_path: str | Path = "params.yaml") -> dict[str, Any]:
-    """The params file, checked whole (schema, then each task's code) before any data is read."""
-    params = load_params(params_path)
-    check_params(params, str(params_path))
+    """The params file, checked whole (the schema, and each task's code) before any data is read."""
+    params = read_params(params_path)
+    by_block = schema_problems(params)
+    problems = [line for lines in by_block.values() for line in lines]
+    partial = set(task_names(params)) if BASE_KEY in by_block else set(by_block)  # a bad base spoils every merge
+    named = {line.split(":", 1)[0] for line in problems}
+    problems += [line for line in code_problems(params, partial) if line.split(":", 1)[0] not in named]
+    refuse(problems, str(params_path))
     return params
 
 

@@ -72,6 +72,13 @@ class TaskParams:
 
 def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
     """The whole params file, checked against the schema before anyone reads a value from it."""
+    data = read_params(path)
+    check_file(data, path=str(path))
+    return data
+
+
+def read_params(path: str | Path) -> dict[str, Any]:
+    """The params file as YAML, unchecked: for a caller that runs the schema itself (flows.catalog)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"params file not found: {path}")
@@ -82,7 +89,6 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of task blocks at the top level")
-    check_file(data, path=str(path))
     return data
 
 

@@ -134,16 +134,25 @@ def describe(exc: ValidationError, prefix: str) -> list[str]:
     return lines
 
 
-def check_file(data: Mapping[str, Any], *, path: str = "params.yaml") -> None:
-    """Every top-level block of a params file against its schema; ConfigError lists every problem."""
-    problems: list[str] = []
+def schema_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every top-level block of a params file against its schema: {block: [key path: reason, ...]}."""
+    problems: dict[str, list[str]] = {}
     for key, block in data.items():
-        schema = SCHEMAS.get(key, TASK)
         if block is None and key in RESERVED_KEYS:
             continue
         try:
-            schema.validate_python(block)
+            SCHEMAS.get(key, TASK).validate_python(block)
         except ValidationError as exc:
-            problems.extend(describe(exc, str(key)))
+            problems[str(key)] = describe(exc, str(key))
+    return problems
+
+
+def refuse(problems: list[str], path: str) -> None:
+    """One ConfigError listing every problem of the file, if there is any."""
     if problems:
         raise ConfigError(f"{path} is not valid:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def check_file(data: Mapping[str, Any], *, path: str = "params.yaml") -> None:
+    """The whole file against the schema; ConfigError names each key path at fault and why."""
+    refuse([line for lines in schema_problems(data).values() for line in lines], path)

@@ -234,3 +234,19 @@ def test_yaml_that_does_not_parse(tmp_path):
     path.write_text("iris_knn: {split: [\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_params(path)
+
+
+def test_schema_and_code_problems_are_reported_together(tmp_path, real_params):
+    from flows import catalog
+
+    params = copy.deepcopy(real_params)
+    params["iris_knn"]["split"]["test_sise"] = 0.1
+    params["iris_knn"]["models"]["knn"]["n_neighbors"] = "three"
+    params["iris_tree"]["gate"]["min"]["acuracy"] = "high"  # named once, by the schema
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    with pytest.raises(ConfigError) as info:
+        catalog.load(path)
+    lines = str(info.value).splitlines()[1:]
+    assert [ln.split(":")[0].strip("- ") for ln in lines] == [
+        "iris_knn.split.test_sise", "iris_tree.gate.min.acuracy", "iris_knn.models.knn.n_neighbors"]
