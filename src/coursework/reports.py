@@ -47,11 +47,16 @@ def check_metrics_target(path: Path) -> None:
                           f"it is left as it is: choose another file name")
 
 
-def check_plots_target(folder: Path, names: list[str] = ()) -> None:
-    """Refuse a --plots-out that is a file, or plot names that would overwrite files the user wrote."""
+def check_plots_target(folder: Path, names: list[str] | None = None) -> None:
+    """Refuse a --plots-out that is a file, or plot names that would overwrite files the user wrote.
+
+    Without names (at the start of a run, before the figures exist) every PNG already there is checked.
+    """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"--plots-out {folder} is a file, not a folder; it is left as it is")
+    if names is None:
+        names = sorted(p.name for p in folder.glob("*.png")) if folder.is_dir() else []
     theirs = [n for n in names if (folder / n).exists() and not _is_our_plot(folder / n)]
     if theirs:
         raise OutputError(f"--plots-out {folder}: {', '.join(theirs)} already exist and were not written by "

@@ -136,3 +136,20 @@ def test_console_script_validation_failure_is_one_message(trained):
     assert "Traceback" not in text, text
     failure_lines = [line for line in text.splitlines() if line.strip().startswith("- expect_column_to_exist")]
     assert len(failure_lines) == 1, text
+
+
+@pytest.mark.parametrize("option, make, words", [
+    ("--metrics-out", lambda p: p.mkdir(), "is a folder"),
+    ("--metrics-out", lambda p: p.write_text("my notes\n"), "not written by coursework"),
+    ("--plots-out", lambda p: p.write_text("my notes\n"), "is a file"),
+])
+def test_outputs_that_would_hit_the_users_files_are_refused_before_the_run(project_root, cli, option, make, words):
+    target = project_root / "mine"
+    make(target)
+    before = registry_state(TASK, project_root)
+    result = cli("run", TASK, option, target)
+    assert result.exit_code == 2, result.output
+    assert words in result.output and "mine" in result.output
+    assert registry_state(TASK, project_root) == before
+    assert not (project_root / "data").exists()
+    assert target.is_dir() or target.read_text() == "my notes\n"

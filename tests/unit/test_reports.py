@@ -93,3 +93,15 @@ def test_plots_out_onto_the_project_root_renames_nothing(tmp_path, figures, monk
     assert tmp_path.stat().st_ino == inode
     assert {k: v for k, v in after.items() if k in before} == before
     assert set(after) - set(before) == set(FIGURES)
+
+
+def test_plots_out_is_checked_before_the_run(tmp_path, figures):
+    """At the start of a run the figure names are unknown: any PNG of the user's there is a refusal."""
+    folder = tmp_path / "pictures"
+    reports.check_plots_target(folder)  # does not exist yet: fine
+    reports.write_plots(folder, figures)
+    (folder / "notes.txt").write_text("mine")
+    reports.check_plots_target(folder)  # only its own PNGs and a non-plot file: fine
+    _figure().savefig(folder / "holiday.png")
+    with pytest.raises(OutputError, match="holiday.png already exist"):
+        reports.check_plots_target(folder)
