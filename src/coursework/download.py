@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from coursework.errors import SourceError
 from coursework.fsutil import atomic_path
@@ -57,8 +57,14 @@ def max_bytes() -> int:
     return int(value * 1024 * 1024)
 
 
+def _worth_retrying(exc: BaseException) -> bool:
+    """A dropped connection, a timeout or a server error may pass; a 4xx answer will not."""
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    return isinstance(exc, requests.RequestException) and not (status and status < 500)
+
+
 @retry(
-    retry=retry_if_exception_type(requests.RequestException),
+    retry=retry_if_exception(_worth_retrying),
     wait=wait_exponential(multiplier=1, min=1, max=30),
     stop=stop_after_attempt(4),
     reraise=True,

@@ -97,12 +97,16 @@ def test_run_source_that_does_not_exist(trained, cli):
         (["run", TASK, "iris_tree", "--source", "x.csv"], "exactly one task"),
         (["show", "nope"], "unknown task 'nope'"),
         (["predict", "nope", "x.csv"], "unknown task 'nope'"),
+        (["run", TASK, "--source", "http://example.org/iris.csv?token=s3cr3t"], "plain http is refused"),
+        (["run", TASK, "--source", "https://example.org/iris.csv?token=s3cr3t"], "needs its checksum"),
     ],
 )
 def test_refusals_need_no_flow(project_root, cli, args, words):
     result = cli(*args)
     assert result.exit_code == 2
     assert words in result.output
+    assert "s3cr3t" not in result.output  # a URL's query string is never shown
+    assert not (project_root / ".coursework").exists()  # refused before anything was downloaded or staged
 
 
 @pytest.mark.parametrize("args", [["show", TASK], ["predict", TASK, "input.csv"]])

@@ -90,12 +90,14 @@ def test_download_over_the_cap_is_refused(tmp_path, served, monkeypatch, declare
     assert list(tmp_path.iterdir()) == []
 
 
-def test_http_error_names_the_status_without_the_query(tmp_path, served):
-    _, replies = served
-    replies["response"] = FakeResponse(b"", status=404)
-    with pytest.raises(SourceError, match="HTTP 404") as info:
+@pytest.mark.parametrize("status, tries", [(404, 1), (503, 4)])
+def test_http_error_names_the_status_without_the_query(tmp_path, served, status, tries):
+    calls, replies = served
+    replies["response"] = FakeResponse(b"", status=status)
+    with pytest.raises(SourceError, match=f"HTTP {status}") as info:
         download.fetch_url(f"{URL}#sha256={SHA}", tmp_path)
     assert "s3cr3t" not in str(info.value)
+    assert len(calls) == tries  # a server error is retried with back-off, a client error is not
 
 
 @pytest.mark.parametrize("url, shown", [
