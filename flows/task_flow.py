@@ -10,6 +10,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from coursework import tracking, versioning
+from coursework.download import redact_url
 from flows.context import CODE_DIR, make_context
 from flows.data_flow import data_flow
 from flows.train_flow import train_flow
@@ -31,7 +32,8 @@ def task_flow(task: str, source: str | None = None, params_path: str = "params.y
     """
     ctx = make_context(task, params_path, root)
     tracking.configure(ctx.root)
-    tags = {"task": task, "source": source or ctx.spec.source_label, "prefect_flow_run_id": str(flow_run.id),
+    shown = redact_url(source) if source else ctx.spec.source_label  # no URL query string in tags
+    tags = {"task": task, "source": shown, "prefect_flow_run_id": str(flow_run.id),
             "git_commit": tracking.git_commit(CODE_DIR), "params_hash": ctx.params.params_hash}
     with tracking.task_run(task, ctx.root, run_name=f"{task}-{flow_run.name or 'local'}", tags=tags) as run_id:
         if from_snapshot:  # the recorded snapshot, as data.dvc records it

@@ -121,10 +121,10 @@ def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, sn
 @task(name="write-reports", **STEP)
 def reports_step(result: evaluate.Evaluation, decision: dict, metrics_out: str | None, plots_out: str | None) -> None:
     """The metrics JSON and plot PNGs a DVC stage declares as its outputs."""
+    if plots_out:  # first: it is the one that can still refuse (a user's file under a plot's name)
+        reports.write_plots(Path(plots_out), result.figures)
     if metrics_out:
         reports.write_metrics(Path(metrics_out), result.metrics, passed_gate=decision["passed_gate"])
-    if plots_out:
-        reports.write_plots(Path(plots_out), result.figures)
 
 
 

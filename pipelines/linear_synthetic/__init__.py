@@ -42,4 +42,5 @@ SPEC = TaskSpec(
     primary_metric="r2",
     anchor="seed: coef ≈ 2, intercept ≈ -1",
     report=report,
+    report_metrics=("coef", "intercept"),
 )

@@ -45,5 +45,6 @@ SPEC = TaskSpec(
     anchor="Kaggle leaderboard median 0.775; a good cross-validated accuracy is 0.82-0.84",
     column_aliases=TITANIC_ALIASES,
     feature_steps=titanic_steps,
+    feature_options=("fare_bins",),
     raw_inputs=RAW_INPUTS,
 )

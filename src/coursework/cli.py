@@ -6,6 +6,8 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 from typing import Optional
 
@@ -14,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from coursework.download import is_url, parse_source
 from coursework.errors import CourseworkError, SourceError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -31,18 +34,19 @@ def _quiet_services() -> None:
         os.environ.setdefault(key, value)
 
 
-class _KnownFailure(logging.Filter):
-    """The CLI prints a CourseworkError once, itself; Prefect's console copy adds only a traceback."""
+class _NoConsoleTraceback(logging.Filter):
+    """The CLI reports every failure itself: a CourseworkError in one message, anything else in a log file
+    named on one line. Prefect's console copy would add only a traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], CourseworkError):
+        if record.exc_info:
             record.exc_info, record.exc_text = None, None
         return True
 
 
 def _quiet_known_failures() -> None:
     for handler in logging.getLogger().handlers:  # Prefect's console handler sits on the root logger
-        handler.addFilter(_KnownFailure())
+        handler.addFilter(_NoConsoleTraceback())
 
 
 def _fail(exc: CourseworkError) -> None:
@@ -95,6 +99,12 @@ def _dvc_options(names: list[str], source: Optional[str], from_snapshot: bool, a
         raise CourseworkError("--from-snapshot reads data/<task>/ as recorded; it takes no --source or --accept-new-data")
     if (metrics_out or plots_out) and len(names) != 1:
         raise CourseworkError("--metrics-out and --plots-out apply to exactly one task")
+    from coursework import reports  # refused here, before anything is trained or registered
+
+    if metrics_out:
+        reports.check_metrics_target(metrics_out)
+    if plots_out:
+        reports.check_plots_target(plots_out)
     return {"from_snapshot": from_snapshot, "accept_new_data": accept_new_data,
             "metrics_out": str(metrics_out.resolve()) if metrics_out else None,
             "plots_out": str(plots_out.resolve()) if plots_out else None}
@@ -121,7 +131,9 @@ def run(
             raise CourseworkError("name at least one task, or pass --all")
         if source and len(names) != 1:
             raise CourseworkError("--source applies to exactly one task")
-        if source and not source.startswith(("http://", "https://")) and not Path(source).exists():
+        if source and is_url(source):
+            parse_source(source)  # plain http or no #sha256= is refused before Prefect starts or anything downloads
+        elif source and not Path(source).exists():
             raise SourceError(f"source file does not exist: {source}")
         extra = _dvc_options(names, source, from_snapshot, accept_new_data, metrics_out, plots_out)
     except CourseworkError as exc:
@@ -264,7 +276,7 @@ def data_rebuild(
     """Ingest tasks' default sources again into data/ (no training): each batch checked against data.dvc and validated."""
     _quiet_services()
     from coursework import versioning
-    from coursework.config import load_params, task_params
+    from coursework.config import task_params
     from flows import catalog
 
     root, rows, code, version = ROOT.resolve(), [], 0, None
@@ -272,7 +284,7 @@ def data_rebuild(
         names = catalog.offline_tasks(params) if all_tasks else catalog.check_tasks(list(tasks or []), params)
         if not names:
             raise CourseworkError("name at least one task, or pass --all")
-        loaded = load_params(params)
+        loaded = catalog.load(params)
     except CourseworkError as exc:
         _fail(exc)
     for name in names:
@@ -321,5 +333,34 @@ def data_validate(
     out.print(f"{task}: data/{task} passed {result['evaluated']} expectations; report written to {report}")
 
 
+EX_SOFTWARE = 70  # an unexpected internal error (sysexits.h): a bug or a broken environment, never the user's input
+
+
+def _error_log(exc: BaseException) -> Path:
+    """The full traceback in .coursework/logs/error-<UTC time>.log (the temp folder if that is unwritable)."""
+    from datetime import datetime, timezone
+
+    from coursework.fsutil import atomic_write_text
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    text = (f"coursework {' '.join(sys.argv[1:])}\ncwd {Path.cwd()}\ntime {stamp}\n\n"
+            + "".join(traceback.format_exception(exc)))
+    for folder in (ROOT / ".coursework" / "logs", Path(tempfile.gettempdir()) / "coursework-logs"):
+        try:
+            return atomic_write_text(folder / f"error-{stamp}.log", text)
+        except OSError:
+            continue
+    raise exc  # nowhere to write: the traceback on the console is better than nothing
+
+
 def main() -> None:
-    app()
+    """The console script: exit codes as the README lists them; an unexpected error exits 70 with a log file."""
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - the one place every unexpected error is turned into exit 70
+        log = _error_log(exc)
+        first = (str(exc).strip().splitlines() or [""])[0][:160]
+        summary = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        err.print(f"[bold red]internal error:[/] {escape(summary)}; the traceback is in {log.resolve()}",
+                  highlight=False, soft_wrap=True)
+        sys.exit(EX_SOFTWARE)

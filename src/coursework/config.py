@@ -12,8 +12,7 @@ from typing import Any, Mapping
 import yaml
 
 from coursework.errors import ConfigError, UnknownTaskError
-
-BASE_KEY = "base"
+from coursework.params_schema import BASE_KEY, RESERVED_KEYS, check_file
 
 
 def _freeze(value: Any) -> Any:
@@ -72,23 +71,35 @@ class TaskParams:
 
 
 def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+    """The whole params file, checked against the schema before anyone reads a value from it."""
+    data = read_params(path)
+    check_file(data, path=str(path))
+    return data
+
+
+def read_params(path: str | Path) -> dict[str, Any]:
+    """The params file as YAML, unchecked: for a caller that runs the schema itself (flows.catalog)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"params file not found: {path}")
-    with path.open() as fh:
-        data = yaml.safe_load(fh) or {}
+    try:
+        with path.open() as fh:
+            data = yaml.safe_load(fh) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of task blocks at the top level")
     return data
 
 
 def task_names(params: Mapping[str, Any]) -> list[str]:
-    return [k for k in params if k != BASE_KEY]
+    """The task blocks: every top-level key but the reserved ones (base, schedule, notify, retries)."""
+    return [k for k in params if k not in RESERVED_KEYS]
 
 
 def task_params(params: Mapping[str, Any], task: str) -> TaskParams:
     """Merge the base block into one task's block and freeze it."""
-    if task not in params or task == BASE_KEY:
+    if task not in params or task in RESERVED_KEYS:
         known = ", ".join(task_names(params))
         raise UnknownTaskError(f"unknown task '{task}'; known tasks: {known}")
     base = dict(params.get(BASE_KEY) or {})

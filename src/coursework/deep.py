@@ -19,12 +19,14 @@ import resource
 import shutil
 import time
 from functools import lru_cache
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval
 
 DEFAULT_CHECKPOINTS = Path(".coursework") / "checkpoints"  # under the project root the CLI runs in
 BEST, HISTORY, BACKUP = "best.weights.h5", "history.json", "backup"  # weights only: a full .keras per improving epoch costs ~0.2 s
@@ -233,6 +235,17 @@ class KerasEstimator(BaseEstimator):
     """
 
     kind = "base"
+    # scikit-learn's own checks (BaseEstimator._validate_params), so params.yaml is refused before training
+    _parameter_constraints: dict = {
+        "build": [callable, None], "build_options": [dict, None],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "patience": [Interval(Integral, 0, None, closed="left")],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "random_state": ["random_state"], "loss": [str, None], "checkpoint_dir": [str, None],
+        "verbose": ["verbose"], "inputs": [callable, None], "callbacks": [list, None],
+    }
 
     def __init__(self, build: Callable[..., Any] | None = None, build_options: Mapping[str, Any] | None = None, *,
                  epochs: int = 20, batch_size: int = 32, learning_rate: float = 1e-3, patience: int = 5,

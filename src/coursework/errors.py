@@ -45,3 +45,7 @@ class DataVersionError(CourseworkError):
     def __init__(self, message: str, tasks: list[str] | None = None):
         self.tasks = list(tasks or [])
         super().__init__(message)
+
+
+class OutputError(CourseworkError):
+    """An output path (--metrics-out, --plots-out) that would overwrite or remove what the user wrote."""

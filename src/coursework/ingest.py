@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -13,10 +14,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
-import requests
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from coursework import fsutil
+from coursework.download import fetch_url, is_url, redact_url
 from coursework.errors import SourceError, ValidationFailed
 
 SNAPSHOT = "raw.csv"
@@ -40,6 +40,29 @@ class Snapshot:
         return self.manifest["content_hash"]
 
 
+def _refuse_truncated(path: Path) -> None:
+    """A CSV cut mid-row: no final newline and a last record shorter than the header (pandas pads it with NaN)."""
+    with path.open("rb") as fh:
+        header = fh.readline()
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - (1 << 16)))
+        tail = fh.read()
+    if tail.endswith(b"\n") or b"\n" not in tail or b"\0" in tail:  # complete, one line, or binary (pandas says)
+        return
+    last = tail.rsplit(b"\n", 1)[1]
+    fields = lambda line: len(next(csv.reader([line.decode("utf-8", "replace")]), []))  # noqa: E731
+    try:
+        have, want = fields(last.rstrip(b"\r")), fields(header.rstrip(b"\r\n"))
+    except csv.Error:
+        return  # not CSV-shaped at all: pandas gives the message
+    if have < want:
+        with path.open("rb") as fh:
+            line = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) + 1
+        raise SourceError(f"{path}: line {line} is cut short ({have} of {want} fields, no final newline); "
+                          f"the file looks truncated: copy or download it again")
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
     """A user's CSV or parquet file, with one clear error for each way it can be unreadable."""
     path = Path(path)
@@ -56,6 +79,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
+            _refuse_truncated(path)
             frame = pd.read_csv(path, on_bad_lines="error", float_precision="round_trip")
     except UnicodeDecodeError:
         raise SourceError(f"{path}: not a text CSV file (it holds binary data)") from None
@@ -65,34 +89,6 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if frame.empty:
         raise SourceError(f"{path}: has a header but no data rows")
     return frame
-
-
-@retry(
-    retry=retry_if_exception_type(requests.RequestException),
-    wait=wait_exponential(multiplier=1, min=1, max=30),
-    stop=stop_after_attempt(4),
-    reraise=True,
-)
-def _download(url: str) -> bytes:
-    response = requests.get(url, timeout=60)
-    response.raise_for_status()
-    return response.content
-
-
-def fetch_url(url: str, sha256: str | None, dest_dir: Path) -> Path:
-    """Download a URL (retrying with back-off) and check its sha256 before anyone reads it."""
-    try:
-        content = _download(url)
-    except requests.RequestException as exc:
-        raise SourceError(f"could not download {url}: {exc}") from None
-    digest = hashlib.sha256(content).hexdigest()
-    if sha256 and digest != sha256.lower():
-        raise SourceError(f"{url}: sha256 {digest} does not match the expected {sha256}")
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    name = Path(url.split("?")[0]).name or "download.csv"
-    target = dest_dir / name
-    target.write_bytes(content)
-    return target
 
 
 def apply_aliases(frame: pd.DataFrame, aliases: Mapping[str, str]) -> pd.DataFrame:
@@ -181,9 +177,8 @@ def read_source(
     if source is None:
         frame = default(**dict(options))
         return frame, default_label
-    if source.startswith(("http://", "https://")):
-        url, _, sha256 = source.partition("#sha256=")
-        return read_table(fetch_url(url, sha256 or None, download_dir)), source
+    if is_url(source):
+        return read_table(fetch_url(source, download_dir)), redact_url(source)
     return read_table(source), str(Path(source).resolve())
 
 

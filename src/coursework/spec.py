@@ -46,6 +46,8 @@ class TaskSpec:
     external_data: str | None = None
     # task-specific extras: (model, X_test, y_test) -> (metrics, {file name: matplotlib figure})
     report: Callable[..., tuple[dict[str, float], dict[str, Any]]] | None = None
+    report_metrics: tuple[str, ...] = ()  # metrics `report` adds that a gate may name (beside METRIC_DIRECTION)
+    feature_options: tuple[str, ...] = ()  # features keys in params.yaml that feature_steps read
 
     @property
     def greater_is_better(self) -> bool:

@@ -1,20 +1,15 @@
 """The `coursework` command through its entry point: list, run, show, predict, and refusals."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from flows import catalog
-from tests.support import PARAMS, iris_frame, registry_state
+from tests.support import PARAMS, console, iris_frame, registry_state
 
 TASK = "iris_knn"
 SPECIES = {"setosa", "versicolor", "virginica"}
-COURSEWORK = Path(sys.executable).with_name("coursework")  # the console script in this venv
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +76,7 @@ def test_predict_to_stdout(trained, cli, tmp_path):
 def test_predict_input_missing_a_column(trained, cli, tmp_path):
     iris_frame().drop(columns=["species", "petal_width"]).to_csv(tmp_path / "input.csv", index=False)
     result = cli("predict", TASK, tmp_path / "input.csv", "--out", tmp_path / "preds.csv")
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert "petal_width" in result.output
     assert not (tmp_path / "preds.csv").exists()
 
@@ -90,7 +85,7 @@ def test_run_source_that_does_not_exist(trained, cli):
     root, _ = trained
     before = registry_state(TASK, root)
     result = cli("run", TASK, "--source", "missing.csv")
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert "missing.csv" in result.output and "does not exist" in result.output
     assert registry_state(TASK, root) == before
 
@@ -102,33 +97,30 @@ def test_run_source_that_does_not_exist(trained, cli):
         (["run", TASK, "iris_tree", "--source", "x.csv"], "exactly one task"),
         (["show", "nope"], "unknown task 'nope'"),
         (["predict", "nope", "x.csv"], "unknown task 'nope'"),
+        (["run", TASK, "--source", "http://example.org/iris.csv?token=s3cr3t"], "plain http is refused"),
+        (["run", TASK, "--source", "https://example.org/iris.csv?token=s3cr3t"], "needs its checksum"),
     ],
 )
 def test_refusals_need_no_flow(project_root, cli, args, words):
     result = cli(*args)
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert words in result.output
+    assert "s3cr3t" not in result.output  # a URL's query string is never shown
+    assert not (project_root / ".coursework").exists()  # refused before anything was downloaded or staged
 
 
 @pytest.mark.parametrize("args", [["show", TASK], ["predict", TASK, "input.csv"]])
 def test_no_champion_yet(project_root, cli, args):
     iris_frame().drop(columns="species").head(3).to_csv(project_root / "input.csv", index=False)
     result = cli(*args)
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert "no champion yet" in result.output and f"coursework run {TASK}" in result.output
-
-
-def _console(root: Path, *args: str, api_url: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    if api_url:
-        env["PREFECT_API_URL"] = api_url  # the session's harness server: no second server to start
-    return subprocess.run([str(COURSEWORK), *args], cwd=root, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_console_script_missing_source(trained):
     root, _ = trained
-    proc = _console(root, "run", TASK, "--source", "missing.csv")
-    assert proc.returncode != 0
+    proc = console(root, "run", TASK, "--source", "missing.csv")
+    assert proc.returncode == 2
     assert "missing.csv" in proc.stderr and "does not exist" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
 
@@ -140,11 +132,28 @@ def test_console_script_validation_failure_is_one_message(trained):
     root, _ = trained
     iris_frame().drop(columns="petal_width").to_csv(root / "no_petal_width.csv", index=False)
     before = registry_state(TASK, root)
-    proc = _console(root, "run", TASK, "--source", "no_petal_width.csv", api_url=PREFECT_API_URL.value())
+    proc = console(root, "run", TASK, "--source", "no_petal_width.csv", api_url=PREFECT_API_URL.value())
     text = proc.stdout + proc.stderr
-    assert proc.returncode != 0
+    assert proc.returncode == 3
     assert "petal_width" in text and "expect_column_to_exist" in text
     assert registry_state(TASK, root) == before
     assert "Traceback" not in text, text
     failure_lines = [line for line in text.splitlines() if line.strip().startswith("- expect_column_to_exist")]
     assert len(failure_lines) == 1, text
+
+
+@pytest.mark.parametrize("option, make, words", [
+    ("--metrics-out", lambda p: p.mkdir(), "is a folder"),
+    ("--metrics-out", lambda p: p.write_text("my notes\n"), "not written by coursework"),
+    ("--plots-out", lambda p: p.write_text("my notes\n"), "is a file"),
+])
+def test_outputs_that_would_hit_the_users_files_are_refused_before_the_run(project_root, cli, option, make, words):
+    target = project_root / "mine"
+    make(target)
+    before = registry_state(TASK, project_root)
+    result = cli("run", TASK, option, target)
+    assert result.exit_code == 2, result.output
+    assert words in result.output and "mine" in result.output
+    assert registry_state(TASK, project_root) == before
+    assert not (project_root / "data").exists()
+    assert target.is_dir() or target.read_text() == "my notes\n"

@@ -97,7 +97,8 @@ def test_metrics_json_is_sorted_finite_and_carries_extras(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["metrics.json"]
 
 
-def test_plots_folder_is_replaced_whole(tmp_path):
+def test_plots_are_written_beside_the_users_files(tmp_path):
+    """Before: the folder was swapped whole, deleting the user's stale.png."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -110,6 +111,7 @@ def test_plots_folder_is_replaced_whole(tmp_path):
     ax.plot([0, 1])
     plt.close(fig)  # MLflow's logger closes figures before the DVC outputs are written
     reports.write_plots(folder, {"confusion_matrix.png": fig})
-    assert [p.name for p in folder.iterdir()] == ["confusion_matrix.png"]
+    assert sorted(p.name for p in folder.iterdir()) == ["confusion_matrix.png", "stale.png"]
+    assert (folder / "stale.png").read_bytes() == b"old"
     assert (folder / "confusion_matrix.png").read_bytes().startswith(b"\x89PNG")
     assert [p.name for p in tmp_path.iterdir()] == ["plots"]  # no temporary or old folders left

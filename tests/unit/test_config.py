@@ -132,3 +132,121 @@ def test_load_params_errors(tmp_path, content, words):
         path.write_text(content)
     with pytest.raises(ConfigError, match=words):
         load_params(path)
+
+
+# ---------------------------------------------------------------- the whole file against the schema and each task's code
+
+def _edit(path: str, value) -> "callable":
+    """An edit of the real params.yaml: set the dotted key path to value (None deletes nothing: it sets null)."""
+    def apply(params: dict) -> dict:
+        *parents, last = path.split(".")
+        block = params
+        for key in parents:
+            block = block.setdefault(key, {})
+        block[last] = value
+        return params
+    return apply
+
+
+BAD_PARAMS = [
+    # (edit, key path the error names, words of the reason)
+    (_edit("iris_knn.split.test_sise", 0.3), "iris_knn.split.test_sise", "unknown key"),
+    (_edit("iris_knn.gate.mni", {"accuracy": 0.9}), "iris_knn.gate.mni", "unknown key"),
+    (_edit("titanic_ensemble.tune.space.subsample.lo", 0.1), "titanic_ensemble.tune.space.subsample.lo", "unknown key"),
+    (_edit("base.split.tset_size", 0.2), "base.split.tset_size", "unknown key"),
+    (_edit("iris_knn.split.test_size", "forty"), "iris_knn.split.test_size", "valid number"),
+    (_edit("iris_knn.split.test_size", 1.5), "iris_knn.split.test_size", "less than 1"),
+    (_edit("iris_knn.split.test_size", 0), "iris_knn.split.test_size", "greater than 0"),
+    (_edit("iris_knn.split.stratify", "yes"), "iris_knn.split.stratify", "valid boolean"),
+    (_edit("base.seed", -1), "base.seed", "greater than or equal to 0"),
+    (_edit("iris_knn.features.scaler", "zscore"), "iris_knn.features.scaler", "'standard'"),
+    (_edit("iris_knn.features.fare_bins", 3), "iris_knn.features.fare_bins", "unknown key for this task"),
+    (_edit("iris_knn.models", {}), "iris_knn.models", "at least 1"),
+    (_edit("iris_knn.models.knn.n_neighbors", "three"), "iris_knn.models.knn.n_neighbors", "must be an int"),
+    (_edit("iris_knn.models.knn.n_neighbors", -3), "iris_knn.models.knn.n_neighbors", "range [1, inf)"),
+    (_edit("iris_knn.models.knn.n_neighbours", 3), "iris_knn.models.knn.n_neighbours", "unknown argument"),
+    (_edit("iris_knn.models.svm", {}), "iris_knn.models.svm", "not a model of this task"),
+    (_edit("pca_logistic.models.pca_logistic.n_components", -2), "pca_logistic.models.pca_logistic.n_components",
+     "parameter of PCA"),
+    (_edit("boston_dense.models.dense.epochs", 0), "boston_dense.models.dense.epochs", "range [1, inf)"),
+    (_edit("boston_dense.models.dense.hiden", [8]), "boston_dense.models.dense.hiden", "dense_network takes hidden"),
+    (_edit("linear_synthetic.source.n_sample", 30), "linear_synthetic.source.n_sample", "unknown argument"),
+    (_edit("blobs_kmeans.source.centers", "four"), "blobs_kmeans.source.centers", "valid integer"),
+    (_edit("iris_knn.gate.min.acuracy", 0.9), "iris_knn.gate.min.acuracy", "unknown metric"),
+    (_edit("iris_knn.gate.min.accuracy", "high"), "iris_knn.gate.min.accuracy", "valid number"),
+    (_edit("blobs_kmeans.tune.model", "kmean"), "blobs_kmeans.tune.model", "not one of the task's models"),
+    (_edit("blobs_kmeans.tune.cv_folds", 1), "blobs_kmeans.tune.cv_folds", "greater than or equal to 2"),
+    (_edit("blobs_kmeans.tune.space.n_clusters", {"type": "int", "low": 9, "high": 2}), "blobs_kmeans.tune.space.n_clusters",
+     "must be below high"),
+    (_edit("blobs_kmeans.tune.space.n_clusters", {"type": "int", "low": 0, "high": 4}),
+     "blobs_kmeans.tune.space.n_clusters", "range [1, inf)"),
+    (_edit("titanic_ensemble.tune.space.max_dpth", {"type": "int", "low": 1, "high": 3}),
+     "titanic_ensemble.tune.space.max_dpth", "unknown argument"),
+    (_edit("titanic_ensemble.tune.space.loss", {"type": "grid", "choices": [1]}), "titanic_ensemble.tune.space.loss",
+     "'int', 'float', 'categorical'"),
+    (_edit("iris_knnn", {"models": {"knn": {}}, "gate": {"min": {"accuracy": 0.9}}}), "iris_knnn", "not a task"),
+    (_edit("notify", 5), "notify", "valid dictionary"),
+]
+
+
+@pytest.fixture(scope="module")
+def real_params():
+    from tests.support import PARAMS as REAL
+
+    return yaml.safe_load(REAL.read_text())
+
+
+@pytest.mark.parametrize("edit, where, reason", BAD_PARAMS, ids=[case[1] for case in BAD_PARAMS])
+def test_bad_params_name_the_key_path_and_the_reason(tmp_path, real_params, edit, where, reason):
+    from flows import catalog
+
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(edit(copy.deepcopy(real_params)), sort_keys=False))
+    with pytest.raises(ConfigError) as info:
+        catalog.load(path)
+    line = next((ln for ln in str(info.value).splitlines() if f"- {where}:" in ln), None)
+    assert line is not None, str(info.value)
+    assert reason in line, line
+    assert info.value.exit_code == 2
+
+
+def test_the_project_params_pass(real_params, tmp_path):
+    from flows import catalog
+    from tests.support import PARAMS as REAL
+
+    assert catalog.load(REAL) == real_params
+
+
+def test_reserved_keys_are_never_tasks(tmp_path, real_params):
+    from flows import catalog
+
+    params = {**real_params, "schedule": {"cron": "0 3 * * *"}, "notify": {"email": "me@example.org"}, "retries": 2}
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    assert not {"schedule", "notify", "retries", "base"} & set(catalog.tasks(path))
+    for key in ("schedule", "notify", "retries"):
+        with pytest.raises(UnknownTaskError):
+            task_params(params, key)
+
+
+def test_yaml_that_does_not_parse(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("iris_knn: {split: [\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_params(path)
+
+
+def test_schema_and_code_problems_are_reported_together(tmp_path, real_params):
+    from flows import catalog
+
+    params = copy.deepcopy(real_params)
+    params["iris_knn"]["split"]["test_sise"] = 0.1
+    params["iris_knn"]["models"]["knn"]["n_neighbors"] = "three"
+    params["iris_tree"]["gate"]["min"]["acuracy"] = "high"  # named once, by the schema
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    with pytest.raises(ConfigError) as info:
+        catalog.load(path)
+    lines = str(info.value).splitlines()[1:]
+    assert [ln.split(":")[0].strip("- ") for ln in lines] == [
+        "iris_knn.split.test_sise", "iris_tree.gate.min.acuracy", "iris_knn.models.knn.n_neighbors"]

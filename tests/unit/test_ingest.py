@@ -32,6 +32,8 @@ BAD_FILES = {
     "unterminated quote": ("quote.csv", 'a,b\n1,"2\n3,4\n', "could not be parsed"),
     "unsupported type": ("data.xlsx", b"PK\x03\x04 not really a workbook", "unsupported file type"),
     "corrupt parquet": ("data.parquet", b"this is not parquet at all", "could not be parsed"),
+    "cut mid-row": ("cut.csv", "a,b,c\n1,2,3\n4,5", "line 3 is cut short (2 of 3 fields"),
+    "cut in a quoted field": ("cutq.csv", 'a,b,c\n1,2,3\n4,"five', "line 3 is cut short"),
 }
 
 
@@ -47,6 +49,23 @@ def test_read_table_bad_files(tmp_path, case):
     assert name in message
     assert words in message
     assert "\n" not in message  # one line, not a traceback
+
+
+def test_read_table_refuses_a_titanic_file_cut_mid_row(tmp_path):
+    """Before: the cut row was padded with NaN and the batch passed validation."""
+    from pipelines.titanic_ensemble import load_titanic
+
+    text = load_titanic().to_csv(index=False)
+    cut = text[: text.rindex(",", 0, len(text) - 40)]  # inside the last record, no final newline
+    path = _write(tmp_path / "train.csv", cut)
+    with pytest.raises(SourceError, match=rf"train.csv: line {cut.count(chr(10)) + 1} is cut short"):
+        ingest.read_table(path)
+
+
+@pytest.mark.parametrize("text", ["a,b\n1,2", "a,b\r\n1,2", "a,b\n1,2\n", "a,b\n1,"])
+def test_read_table_takes_a_whole_last_record_without_a_final_newline(tmp_path, text):
+    frame = ingest.read_table(_write(tmp_path / "ok.csv", text))
+    assert list(frame.columns) == ["a", "b"] and len(frame) == 1
 
 
 def test_read_table_directory(tmp_path):
