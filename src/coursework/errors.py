@@ -45,3 +45,9 @@ class DataVersionError(CourseworkError):
     def __init__(self, message: str, tasks: list[str] | None = None):
         self.tasks = list(tasks or [])
         super().__init__(message)
+
+
+class ArtifactIntegrityError(CourseworkError):
+    """A model's files differ from what was registered, or name types outside the allow-list: not loaded."""
+
+    exit_code = 4
