@@ -197,7 +197,7 @@ def predict(task: str, input: Path, out_path: Optional[Path] = typer.Option(None
             raise CourseworkError(f"{task} has no champion yet; run `coursework run {task}`")
         model = tracking.load_alias_model(task)
         result = frame.copy()
-        result["prediction"] = list(tracking.predict_frame(model, inputs))  # a row per input, even for 2-D outputs
+        result["prediction"] = tracking.predict_frame(model, inputs)
         if out_path:
             prediction.write_predictions(result, out_path)
     except CourseworkError as exc:
