@@ -189,33 +189,32 @@ def show(task: str) -> None:
 
 @app.command()
 def predict(task: str, input: Path, out_path: Optional[Path] = typer.Option(None, "--out", help="write CSV here")) -> None:
-    """Batch predictions from models:/TASK@champion for a CSV/parquet file of inputs."""
+    """Batch predictions from models:/TASK@champion (its files checked against their sha256) for a CSV/parquet file."""
     _quiet_services()
-    from coursework import ingest, tracking
+    from coursework import ingest, prediction, tracking
     from flows import catalog
 
     try:
         catalog.check_tasks([task])
-        frame = ingest.read_table(input)
+        if out_path:
+            prediction.check_out_path(out_path)
         spec = catalog.spec(task)
-        frame = ingest.apply_aliases(frame, spec.column_aliases)
-        missing = [c for c in spec.input_columns if c not in frame.columns]
-        if missing:
-            raise SourceError(f"{input}: missing input column(s) {missing} that {task}'s model needs")
+        frame = ingest.apply_aliases(ingest.read_table(input), spec.column_aliases)
+        inputs, extra = prediction.input_columns(frame, spec.input_columns, task=task, source=input)
+        if extra:
+            err.print(f"[yellow]warning:[/] {input}: column(s) {extra} are not inputs of {task}'s model: "
+                      "passed through to the output, not used", highlight=False)
         tracking.configure(ROOT.resolve())
         if tracking.alias_version(task) is None:
             raise CourseworkError(f"{task} has no champion yet; run `coursework run {task}`")
         model = tracking.load_alias_model(task)
-        inputs = tracking.cast_to_signature(model, frame.loc[:, list(spec.input_columns)])
+        result = frame.copy()
+        result["prediction"] = tracking.predict_frame(model, inputs)
+        if out_path:
+            prediction.write_predictions(result, out_path)
     except CourseworkError as exc:
         _fail(exc)
-    result = frame.copy()
-    result["prediction"] = model.predict(inputs)
     if out_path:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out_path.with_name(f".{out_path.name}.tmp")
-        result.to_csv(tmp, index=False)
-        tmp.replace(out_path)
         err.print(f"{len(result)} predictions written to {out_path}")
     else:
         result.to_csv(sys.stdout, index=False)

@@ -313,7 +313,7 @@ class KerasEstimator(BaseEstimator):
         return np.asarray(self.model_.predict(self._network_input(X), batch_size=256, verbose=0), dtype=np.float64)
 
     def detached(self) -> "KerasEstimator":
-        """A copy without the network, for pickling next to the `.keras` file that holds it."""
+        """A copy without the network, saved (skops) next to the `.keras` file that holds it."""
         other = copy.copy(self)
         other.model_ = None
         other.callbacks = None
@@ -422,7 +422,7 @@ def serve(model: Any, X) -> np.ndarray:
 
 
 def save_network(model: Any, folder: Path) -> tuple[Path, Any]:
-    """The fitted network as `<folder>/model.keras`, and the Pipeline without it (picklable, small)."""
+    """The fitted network as `<folder>/model.keras`, and the Pipeline without it (for skops, small)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "model.keras"
     model[-1].model_.save(path)
@@ -432,9 +432,9 @@ def save_network(model: Any, folder: Path) -> tuple[Path, Any]:
 
 
 def attach_network(pipeline: Any, path: str | Path) -> Any:
-    """A detached Pipeline with its `.keras` network loaded back (the served model)."""
+    """A detached Pipeline with its `.keras` network loaded back (the served model); no code runs from the file."""
     keras = keras_module()
-    pipeline[-1].model_ = keras.saving.load_model(path, compile=False)
+    pipeline[-1].model_ = keras.saving.load_model(path, compile=False, safe_mode=True)  # refuses Lambda layers' bytecode
     return pipeline
 
 

@@ -49,3 +49,9 @@ class DataVersionError(CourseworkError):
 
 class OutputError(CourseworkError):
     """An output path (--metrics-out, --plots-out) that would overwrite or remove what the user wrote."""
+
+
+class ArtifactIntegrityError(CourseworkError):
+    """A model's files differ from what was registered, or name types outside the allow-list: not loaded."""
+
+    exit_code = 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -14,11 +15,13 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
+from mlflow.models import Model, infer_signature
 
+from coursework import artifacts
 from coursework.errors import SourceError
 
 STORE_DIR = "mlruns"
+KERAS_PYFUNC = Path(__file__).with_name("keras_pyfunc.py")  # the served Keras model, logged as code
 
 
 def default_tracking_uri(root: Path) -> str:
@@ -102,28 +105,52 @@ def _pin(name: str) -> str:
 
 
 def _requirements() -> list[str]:
-    names = ("scikit-learn", "pandas", "numpy", "cloudpickle")
+    names = ("scikit-learn", "pandas", "numpy", "skops")
     return [_pin(n) for n in names]
 
 
-def log_sklearn_model(model: Any, X_example: pd.DataFrame) -> str:
-    """Log a fitted sklearn Pipeline with its signature and input example; returns its model URI."""
-    example = X_example.head(5)
-    signature = infer_signature(example, model.predict(example))
+def _signature(X_train: pd.DataFrame, output: Any):
+    """The input schema from the whole training frame's dtypes (a few rows would miss blanks and types)."""
+    import warnings
+
+    with warnings.catch_warnings():  # the int-column hint: training columns without blanks are ints by design
+        warnings.simplefilter("ignore", UserWarning)
+        return infer_signature(X_train, output)
+
+
+def log_sklearn_model(model: Any, X_train: pd.DataFrame) -> str:
+    """Log a fitted sklearn Pipeline as skops with its trusted types, signature and input example; returns its URI."""
+    example = X_train.head(5)
+    _, trusted = artifacts.dump_skops(model)
     info = mlflow.sklearn.log_model(
         model,
         name="model",
-        signature=signature,
+        signature=_signature(X_train, model.predict(example)),
         input_example=example,
-        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
+        skops_trusted_types=trusted,
         pip_requirements=_requirements(),
     )
     return info.model_uri
 
 
+def _download_model(model_uri: str, folder: str) -> Path:
+    """A model's files as the artefact store holds them, without the note MLflow's downloader adds."""
+    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=folder))
+    (local / "registered_model_meta").unlink(missing_ok=True)  # written on our side (name, version): not stored
+    return local
+
+
+def _artifact_hashes(model_uri: str) -> dict[str, str]:
+    """sha256 per file of a logged model, as the artefact store holds it now."""
+    with tempfile.TemporaryDirectory(prefix="coursework-hash-") as tmp:
+        return artifacts.hash_tree(_download_model(model_uri, tmp))
+
+
 def register_version(model_uri: str, task: str, tags: Mapping[str, Any]) -> int:
-    """A new version of the registered model named after the task, tagged for lineage."""
-    version = mlflow.register_model(model_uri, task, tags={k: str(v) for k, v in tags.items()})
+    """A new version of the registered model named after the task, tagged for lineage and its files' sha256."""
+    record = artifacts.hash_tags(_artifact_hashes(model_uri))  # tagged in the same call: never a version without it
+    version = mlflow.register_model(model_uri, task, tags={**{k: str(v) for k, v in tags.items()}, **record})
     return int(version.version)
 
 
@@ -164,8 +191,25 @@ def registered_versions(task: str) -> list[int]:
 
 
 def load_alias_model(task: str, alias: str = "champion"):
-    """`models:/<task>@<alias>` as an MLflow pyfunc model."""
-    return mlflow.pyfunc.load_model(f"models:/{task}@{alias}")
+    """`models:/<task>@<alias>` as a pyfunc model, loaded from a copy whose files match their registered sha256."""
+    version = MlflowClient().get_model_version_by_alias(task, alias)
+    what = f"models:/{task}@{alias} (version {version.version})"
+    expected = artifacts.hashes_from_tags(version.tags, what=what)
+    with tempfile.TemporaryDirectory(prefix="coursework-model-") as tmp:
+        local = _download_model(f"models:/{task}/{version.version}", tmp)
+        artifacts.verify_tree(local, expected, what=what)
+        flavor = Model.load(local / "MLmodel").flavors.get("sklearn", {})
+        artifacts.check_trusted(flavor.get("skops_trusted_types"), what=what)
+        return mlflow.pyfunc.load_model(str(local))  # read into memory: the copy can go
+
+
+def predict_frame(model: Any, frame: pd.DataFrame) -> Any:
+    """The model's predictions for input columns cast to its signature; a schema mismatch is the input's fault."""
+    inputs = cast_to_signature(model, frame)
+    try:
+        return model.predict(inputs)
+    except MlflowException as exc:
+        raise SourceError(f"the input does not fit the model's signature: {exc.message}") from None
 
 
 def cast_to_signature(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
@@ -194,24 +238,6 @@ def cast_to_signature(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- Keras models (coursework.deep)
 
 
-class KerasPipelineModel(mlflow.pyfunc.PythonModel):
-    """The served form of a Pipeline ending in a Keras estimator: preprocessing -> `.keras` network -> labels."""
-
-    def load_context(self, context) -> None:
-        import pickle
-
-        from coursework import deep
-
-        with open(context.artifacts["pipeline"], "rb") as fh:
-            pipeline = pickle.load(fh)
-        self.model = deep.attach_network(pipeline, context.artifacts["network"])
-
-    def predict(self, context, model_input, params=None):
-        from coursework import deep
-
-        return deep.serve(self.model, model_input)
-
-
 def _keras_requirements() -> list[str]:
     from coursework import deep
 
@@ -220,23 +246,20 @@ def _keras_requirements() -> list[str]:
     return _requirements() + [_pin(n) for n in names]
 
 
-def log_keras_pipeline(model: Any, X_example: pd.DataFrame) -> str:
-    """Log a Pipeline ending in a Keras estimator: the network as `.keras`, the rest pickled, signature and example."""
-    import pickle
-    import tempfile
-
+def log_keras_pipeline(model: Any, X_train: pd.DataFrame) -> str:
+    """Log a Pipeline ending in a Keras estimator: the network as `.keras`, the rest as skops, served from code."""
     from coursework import deep
 
-    example = X_example.head(5)
-    signature = infer_signature(example, deep.serve(model, example))
+    example = X_train.head(5)
     with tempfile.TemporaryDirectory() as tmp:
         network, detached = deep.save_network(model, Path(tmp))
-        pipeline = Path(tmp) / "pipeline.pkl"
-        pipeline.write_bytes(pickle.dumps(detached))
+        preprocessing = Path(tmp) / "preprocessing.skops"
+        preprocessing.write_bytes(artifacts.dump_skops(detached)[0])
         info = mlflow.pyfunc.log_model(
-            name="model", python_model=KerasPipelineModel(),
-            artifacts={"pipeline": str(pipeline), "network": str(network)},
-            signature=signature, input_example=example, pip_requirements=_keras_requirements(),
+            name="model", python_model=str(KERAS_PYFUNC),
+            artifacts={"preprocessing": str(preprocessing), "network": str(network)},
+            signature=_signature(X_train, deep.serve(model, example)), input_example=example,
+            pip_requirements=_keras_requirements(),
         )
     return info.model_uri
 

@@ -116,9 +116,10 @@ def test_keras_file_round_trip_serves_the_same_labels(tmp_path, blobs):
     pipeline = Pipeline([("scale", StandardScaler()), ("model", classifier(tmp_path))]).fit(frame, y)
     path, detached = deep.save_network(pipeline, tmp_path / "saved")
     assert path.suffix == ".keras" and detached[-1].model_ is None
-    import pickle
+    from coursework import artifacts
 
-    loaded = deep.attach_network(pickle.loads(pickle.dumps(detached)), path)
+    (tmp_path / "saved" / "preprocessing.skops").write_bytes(artifacts.dump_skops(detached)[0])  # as logged
+    loaded = deep.attach_network(artifacts.load_skops(tmp_path / "saved" / "preprocessing.skops"), path)
     assert (deep.serve(loaded, frame) == pipeline.predict(frame)).all()
 
 
