@@ -45,3 +45,7 @@ class DataVersionError(CourseworkError):
     def __init__(self, message: str, tasks: list[str] | None = None):
         self.tasks = list(tasks or [])
         super().__init__(message)
+
+
+class IncompleteVersion(CourseworkError):
+    """A model version a killed run registered without finishing: it never takes the champion alias."""

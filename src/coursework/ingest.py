@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,6 +14,7 @@ import pandas as pd
 import requests
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from coursework import fsutil
 from coursework.errors import SourceError, ValidationFailed
 
 SNAPSHOT = "raw.csv"
@@ -108,11 +108,8 @@ def content_hash(path: Path) -> str:
 
 
 def stage_snapshot(frame: pd.DataFrame, *, task: str, source: str, staging_root: Path) -> Snapshot:
-    """Write a batch to the staging area with its manifest; the validated snapshot is untouched."""
-    folder = staging_root / task
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    """Write a batch to a staging folder of this run's own, with its manifest; the validated snapshot is untouched."""
+    folder = fsutil.run_dir(staging_root, task)  # named by this process: a sweep removes it if the run is killed
     data_path = folder / SNAPSHOT
     frame.to_csv(data_path, index=False)
     manifest = {
@@ -139,18 +136,10 @@ def load_snapshot(folder: Path) -> tuple[pd.DataFrame, Snapshot]:
 def promote_snapshot(staged: Snapshot, *, data_dir: Path) -> Snapshot:
     """Replace data/<task>/ with the validated batch in one rename, so it is never half-written."""
     final = data_dir / staged.manifest["task"]
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    tmp = fsutil.staging_dir(final)
     for name in (SNAPSHOT, MANIFEST):
         shutil.copy2(staged.folder / name, tmp / name)
-    if final.exists():
-        old = final.with_name(f".{final.name}-old")
-        shutil.rmtree(old, ignore_errors=True)
-        final.rename(old)
-        tmp.rename(final)
-        shutil.rmtree(old)
-    else:
-        tmp.rename(final)
+    fsutil.swap_dir(tmp, final)  # data/<task> is the old snapshot or the new one at every instant
     shutil.rmtree(staged.folder, ignore_errors=True)
     return Snapshot(folder=final, manifest=staged.manifest)
 
