@@ -163,7 +163,11 @@ def read_source(
         return frame, default_label
     if source.startswith(("http://", "https://")):
         url, _, sha256 = source.partition("#sha256=")
-        return read_table(fetch_url(url, sha256 or None, download_dir)), source
+        folder = fsutil.run_dir(download_dir, "download")  # this run's own; a sweep removes it if the run is killed
+        try:
+            return read_table(fetch_url(url, sha256 or None, folder)), source
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     return read_table(source), str(Path(source).resolve())
 
 

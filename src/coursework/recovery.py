@@ -81,7 +81,7 @@ def sweep_work_dirs(root: Path, swept: Swept) -> None:
     checkpoints = work / CHECKPOINTS
     for folder in sorted(checkpoints.glob("*")) if checkpoints.is_dir() else []:
         if folder.is_dir() and fsutil.folder_owner_dead(folder):
-            resumable = any(p.name != fsutil.OWNER_FILE for p in folder.iterdir() if p.is_dir())
+            resumable = any(p.is_dir() for p in folder.iterdir())  # Keras' BackupAndRestore keeps a sub-folder
             if not resumable or time.time() - folder.stat().st_mtime > RESUME_KEEP_S:
                 _remove(folder, swept)
 

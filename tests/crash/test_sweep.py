@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -143,3 +144,18 @@ def test_a_dead_runs_checkpoint_is_kept_only_while_it_can_resume(tmp_path):
     recovery.sweep(tmp_path, runs=False)
 
     assert resumable.is_dir() and not finished.exists()
+
+
+def test_a_download_lives_in_a_folder_of_its_run_and_goes_after_reading(tmp_path, monkeypatch):
+    from coursework import ingest
+
+    body = b"x,y\n1,2\n"
+    folders = []
+    real_fetch = ingest.fetch_url
+    monkeypatch.setattr(ingest, "_download", lambda url: body)
+    monkeypatch.setattr(ingest, "fetch_url", lambda url, sha, folder: folders.append(folder) or real_fetch(url, sha, folder))
+    frame, _ = ingest.read_source(f"https://example.org/d.csv#sha256={hashlib.sha256(body).hexdigest()}", default=None,
+                                  default_label="", options={}, download_dir=tmp_path / "downloads")
+    assert len(frame) == 1
+    assert fsutil.owner_token() in folders[0].name  # named by this process, so a sweep can judge it if we die
+    assert list((tmp_path / "downloads").iterdir()) == []
