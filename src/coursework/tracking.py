@@ -140,13 +140,20 @@ def complete_version(task: str, version: int) -> None:
 def set_alias(task: str, alias: str, version: int) -> None:
     """Point an alias at a version; `champion` only ever at a complete one (what a killed run left is refused)."""
     client = MlflowClient()
-    if alias == "champion":
-        tags = client.get_model_version(task, str(version)).tags
-        if INCOMPLETE in tags or tags.get(COMPLETE[0]) != COMPLETE[1]:
-            raise IncompleteVersion(f"{task} version {version} was registered by a run that did not finish "
-                                    f"({tags.get(INCOMPLETE) or 'its registration was never completed'}); "
-                                    f"it cannot become champion")
+    if alias == "champion" and not _complete(client, task, version):
+        raise IncompleteVersion(f"{task} version {version} was registered by a run that did not finish "
+                                f"(its registration was never completed); it cannot become champion")
     client.set_registered_model_alias(task, alias, str(version))
+
+
+def _complete(client: MlflowClient, task: str, version: int) -> bool:
+    """Marked complete; or, registered before the mark existed, by a run that finished."""
+    found = client.get_model_version(task, str(version))
+    if INCOMPLETE in found.tags:
+        return False
+    if found.tags.get(COMPLETE[0]) == COMPLETE[1]:
+        return True
+    return bool(found.run_id) and client.get_run(found.run_id).info.status == "FINISHED"
 
 
 def running_runs() -> list[dict[str, Any]]:

@@ -92,6 +92,13 @@ def test_a_killed_runs_version_is_incomplete_and_a_live_runs_is_not(project_root
         assert client.get_run(other_host).info.status == "RUNNING"  # another host's run: not ours to judge
         with pytest.raises(IncompleteVersion, match=f"version {dead_version}"):
             tracking.set_alias(TASK, "champion", int(dead_version))
+        with pytest.raises(IncompleteVersion):  # not yet complete: still registering
+            tracking.set_alias(TASK, "champion", int(live_version))
+        finished = client.create_run(client.get_experiment_by_name(TASK).experiment_id).info.run_id
+        client.set_terminated(finished, "FINISHED")
+        legacy = client.create_model_version(TASK, f"runs:/{finished}/model", run_id=finished).version
+        tracking.set_alias(TASK, "champion", int(legacy))  # before the mark existed: a finished run's version
+        assert client.get_model_version_by_alias(TASK, "champion").version == legacy
     finally:
         _kill(live)
 
