@@ -96,8 +96,11 @@ def sweep_data_dirs(root: Path, swept: Swept) -> None:
         final = data / found["task"]
         olds = list(data.glob(f".{final.name}-old-*"))
         if found["kind"] == "old" and not final.exists() and all(fsutil.owned_by_dead_process(o.name) for o in olds):
-            fsutil.recover_dir(final)  # the swap died between its two renames: the old snapshot goes back
-            swept.restored.append(final)
+            try:
+                fsutil.recover_dir(final)  # the swap died between its two renames: the old snapshot goes back
+            except FileNotFoundError:
+                pass  # a sweep beside ours put it back first
+            swept.restored += [final] if final.exists() else []
         elif leftover.exists():
             _remove(leftover, swept)
 
