@@ -45,7 +45,7 @@ def task_flow(task: str, source: str | None = None, params_path: str = "params.y
             data_version, data_hash = data["data_version"], data["data_hash"]
         tracking.set_tags({"data_version": data_version, **_stage_tags()})
         trained = train_flow(task, params_path=params_path, root=str(ctx.root), data_hash=data_hash,
+                             data_version=data_version,
                              metrics_out=metrics_out, plots_out=plots_out)
         tracking.set_tags({"data_hash": trained.pop("data_hash")})
-        tracking.tag_version(task, trained["version"], {"data_version": data_version})
     return {"task": task, "run_id": run_id, "data_version": data_version, **trained}

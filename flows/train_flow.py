@@ -96,7 +96,8 @@ def evaluate_step(ctx: RunContext, model, choice, parts, pipeline) -> evaluate.E
 
 
 @task(name="register", **STEP)
-def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, snapshot: ingest.Snapshot) -> dict[str, Any]:
+def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, snapshot: ingest.Snapshot,
+                  data_version: str) -> dict[str, Any]:
     log = get_run_logger()
     task_name, primary = ctx.spec.name, ctx.spec.primary_metric
     champion = tracking.alias_version(task_name)
@@ -107,11 +108,13 @@ def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, sn
     lineage = {
         "git_commit": tracking.git_commit(CODE_DIR), "data_hash": snapshot.content_hash,
         "params_hash": ctx.params.params_hash, "prefect_flow_run_id": str(flow_run.id),
-        "passed_gate": decision.passed_gate, "decision": "; ".join(decision.reasons),
+        "passed_gate": decision.passed_gate, "decision": "; ".join(decision.reasons), "data_version": data_version,
     }
+    # crash-ordered: every tag in the create call, then the completion mark, then the alias as the last act
     version = tracking.register_version(model_uri, task_name, lineage)
-    tracking.set_alias(task_name, decision.alias, version)
     tracking.set_tags({"model_version": version, "alias": decision.alias, "decision": lineage["decision"]})
+    tracking.complete_version(task_name, version)
+    tracking.set_alias(task_name, decision.alias, version)
     verb = "promoted to champion" if decision.promote else "kept as challenger"
     log.info("register: version %d %s: %s", version, verb, "; ".join(decision.reasons))
     return {"version": version, "alias": decision.alias, "passed_gate": decision.passed_gate,
@@ -130,6 +133,7 @@ def reports_step(result: evaluate.Evaluation, decision: dict, metrics_out: str |
 
 @flow(name="coursework-train", flow_run_name="{task}-train", log_prints=True)
 def train_flow(task: str, params_path: str = "params.yaml", root: str = ".", data_hash: str | None = None,
+               data_version: str = "untracked",
                metrics_out: str | None = None, plots_out: str | None = None) -> dict[str, Any]:
     """Train, evaluate and register one task on its snapshot; returns its metrics and the registry decision.
 
@@ -141,7 +145,7 @@ def train_flow(task: str, params_path: str = "params.yaml", root: str = ".", dat
     parts, pipeline = features_step(ctx, frame)
     model, choice = train_step(ctx, parts, pipeline)
     result = evaluate_step(ctx, model, choice, parts, pipeline)
-    decision = register_step(ctx, model, parts, result, snapshot)
+    decision = register_step(ctx, model, parts, result, snapshot, data_version)
     if metrics_out or plots_out:
         reports_step(result, decision, metrics_out, plots_out)
     return {"data_hash": snapshot.content_hash, "primary": ctx.spec.primary_metric, "metrics": result.metrics,

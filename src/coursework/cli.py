@@ -54,6 +54,14 @@ def _fail(exc: CourseworkError) -> None:
     raise typer.Exit(exc.exit_code)
 
 
+def _recover(root: Path) -> None:
+    """Put right what a killed run of this host left (its MLflow run, versions, folders, server); say what."""
+    from coursework import recovery, tracking
+
+    tracking.configure(root)
+    recovery.sweep(root, say=lambda line: err.print(f"[yellow]recovered:[/] {escape(line)}", highlight=False))
+
+
 def _fmt(value: object) -> str:
     return f"{value:.4f}" if isinstance(value, float) else ("-" if value is None else str(value))
 
@@ -69,7 +77,7 @@ def list_tasks(params: Path = typer.Option(Path("params.yaml"), help="the params
         names = catalog.tasks(params)
     except CourseworkError as exc:
         _fail(exc)
-    tracking.configure(ROOT.resolve())
+    _recover(ROOT.resolve())
     table = Table("task", "problem", "source", "primary metric", "champion", "value")
     for name in names:
         spec = catalog.spec(name)
@@ -138,22 +146,25 @@ def run(
         extra = _dvc_options(names, source, from_snapshot, accept_new_data, metrics_out, plots_out)
     except CourseworkError as exc:
         _fail(exc)
+    from flows.prefect_server import temporary_api
     from flows.task_flow import task_flow
 
     _quiet_known_failures()
+    _recover(ROOT.resolve())
     if all_tasks:
         for name in sorted(set(catalog.tasks(params)) - set(names)):
             err.print(f"skipping {name}: needs {catalog.spec(name).external_data}; run it by name once you have it")
     results, code = [], 0
-    for i, name in enumerate(names, 1):
-        err.rule(f"[{i}/{len(names)}] {name}")
-        try:
-            results.append(task_flow(name, source=source, params_path=str(params), root=str(ROOT.resolve()), **extra))
-            code = code or (0 if results[-1]["passed_gate"] else 1)
-        except CourseworkError as exc:
-            err.print(f"[bold red]{name} failed:[/] {escape(str(exc))}", highlight=False)
-            results.append({"task": name, "error": str(exc), "error_kind": type(exc).__name__})
-            code = code or exc.exit_code
+    with temporary_api(ROOT.resolve()):  # a server of our own that dies with this process, even on kill -9
+        for i, name in enumerate(names, 1):
+            err.rule(f"[{i}/{len(names)}] {name}")
+            try:
+                results.append(task_flow(name, source=source, params_path=str(params), root=str(ROOT.resolve()), **extra))
+                code = code or (0 if results[-1]["passed_gate"] else 1)
+            except CourseworkError as exc:
+                err.print(f"[bold red]{name} failed:[/] {escape(str(exc))}", highlight=False)
+                results.append({"task": name, "error": str(exc), "error_kind": type(exc).__name__})
+                code = code or exc.exit_code
     out.print(_results_table(results))
     raise typer.Exit(code)
 
@@ -169,7 +180,7 @@ def show(task: str) -> None:
         catalog.check_tasks([task])
     except CourseworkError as exc:
         _fail(exc)
-    tracking.configure(ROOT.resolve())
+    _recover(ROOT.resolve())
     champ = tracking.alias_version(task)
     if champ is None:
         _fail(CourseworkError(f"{task} has no champion yet; run `coursework run {task}`"))

@@ -28,6 +28,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, Transfo
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval
 
+from coursework import fsutil
+
 DEFAULT_CHECKPOINTS = Path(".coursework") / "checkpoints"  # under the project root the CLI runs in
 BEST, HISTORY, BACKUP = "best.weights.h5", "history.json", "backup"  # weights only: a full .keras per improving epoch costs ~0.2 s
 
@@ -284,6 +286,7 @@ class KerasEstimator(BaseEstimator):
         if run_dir.exists() and not (run_dir / BACKUP).exists():
             shutil.rmtree(run_dir)  # a finished or never-backed-up run: start afresh
         run_dir.mkdir(parents=True, exist_ok=True)
+        fsutil.claim_dir(run_dir)  # ours while we train: a sweep removes it only once we are dead and it cannot resume
         network = self.build(tuple(data.shape[1:]), n_out, activation, **_plain(self.build_options or {}))
         network.compile(optimizer=keras.optimizers.Adam(learning_rate=float(self.learning_rate)),
                         loss=self.loss or loss, metrics=[metric])

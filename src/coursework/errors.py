@@ -55,3 +55,7 @@ class ArtifactIntegrityError(CourseworkError):
     """A model's files differ from what was registered, or name types outside the allow-list: not loaded."""
 
     exit_code = 4
+
+
+class IncompleteVersion(CourseworkError):
+    """A model version a killed run registered without finishing: it never takes the champion alias."""

@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -117,10 +116,8 @@ def content_hash(path: Path) -> str:
 
 
 def stage_snapshot(frame: pd.DataFrame, *, task: str, source: str, staging_root: Path) -> Snapshot:
-    """Write a batch to a staging folder of this run's own; the validated snapshot is untouched."""
-    staging_root.mkdir(parents=True, exist_ok=True)
-    # <task>.<pid>.<random>: two runs of one task never share a folder, and the pid names the owner
-    folder = Path(tempfile.mkdtemp(prefix=f"{task}.{os.getpid()}.", dir=staging_root))
+    """Write a batch to a staging folder of this run's own, with its manifest; the validated snapshot is untouched."""
+    folder = fsutil.run_dir(staging_root, task)  # named by this process: a sweep removes it if the run is killed
     data_path = folder / SNAPSHOT
     frame.to_csv(data_path, index=False)
     manifest = {
@@ -178,7 +175,11 @@ def read_source(
         frame = default(**dict(options))
         return frame, default_label
     if is_url(source):
-        return read_table(fetch_url(source, download_dir)), redact_url(source)
+        folder = fsutil.run_dir(download_dir, "download")  # this run's own; a sweep removes it if the run is killed
+        try:
+            return read_table(fetch_url(source, folder)), redact_url(source)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     return read_table(source), str(Path(source).resolve())
 
 

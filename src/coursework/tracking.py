@@ -17,11 +17,13 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import Model, infer_signature
 
-from coursework import artifacts
-from coursework.errors import SourceError
+from coursework import artifacts, fsutil
+from coursework.errors import IncompleteVersion, SourceError
 
 STORE_DIR = "mlruns"
 KERAS_PYFUNC = Path(__file__).with_name("keras_pyfunc.py")  # the served Keras model, logged as code
+COMPLETE = ("registration", "complete")  # the tag a version gets once every lineage tag is on it
+INCOMPLETE = "incomplete"  # the tag a sweep puts on a version whose run died before COMPLETE
 
 
 def default_tracking_uri(root: Path) -> str:
@@ -65,9 +67,11 @@ def git_commit(root: Path) -> str:
 
 @contextmanager
 def task_run(task: str, root: Path, *, run_name: str, tags: Mapping[str, str]) -> Iterator[str]:
-    """An MLflow run in the task's experiment; marked FAILED if the block raises."""
+    """An MLflow run in the task's experiment, tagged with this process; marked FAILED if the block raises."""
     experiment_id = ensure_experiment(task, root)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=dict(tags)) as run:
+    # host, pid and start time: a later sweep can tell this run from a live one if the process is killed
+    owned = {**dict(tags), **fsutil.process_tags()}
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=owned) as run:
         yield run.info.run_id
 
 
@@ -154,14 +158,59 @@ def register_version(model_uri: str, task: str, tags: Mapping[str, Any]) -> int:
     return int(version.version)
 
 
+def complete_version(task: str, version: int) -> None:
+    """Mark a version whose lineage tags are all on it: only such a version may take an alias."""
+    MlflowClient().set_model_version_tag(task, str(version), *COMPLETE)
+
+
 def set_alias(task: str, alias: str, version: int) -> None:
-    MlflowClient().set_registered_model_alias(task, alias, str(version))
+    """Point an alias at a version; `champion` only ever at a complete one (what a killed run left is refused)."""
+    client = MlflowClient()
+    if alias == "champion" and not _complete(client, task, version):
+        raise IncompleteVersion(f"{task} version {version} was registered by a run that did not finish "
+                                f"(its registration was never completed); it cannot become champion")
+    client.set_registered_model_alias(task, alias, str(version))
 
 
-def tag_version(task: str, version: int, tags: Mapping[str, Any]) -> None:
+def _complete(client: MlflowClient, task: str, version: int) -> bool:
+    """Marked complete; or, registered before the mark existed, by a run that finished."""
+    found = client.get_model_version(task, str(version))
+    if INCOMPLETE in found.tags:
+        return False
+    if found.tags.get(COMPLETE[0]) == COMPLETE[1]:
+        return True
+    return bool(found.run_id) and client.get_run(found.run_id).info.status == "FINISHED"
+
+
+def running_runs() -> list[dict[str, Any]]:
+    """Every RUNNING run in the store, with its tags (what a sweep judges alive or dead)."""
+    client = MlflowClient()
+    ids = [e.experiment_id for e in client.search_experiments()]
+    if not ids:
+        return []
+    runs = client.search_runs(ids, filter_string="attributes.status = 'RUNNING'", max_results=1000)
+    return [{"run_id": r.info.run_id, "tags": dict(r.data.tags)} for r in runs]
+
+
+def fail_run(run_id: str, tags: Mapping[str, str]) -> None:
+    """End a run whose process died: the tags saying so first, then FAILED."""
     client = MlflowClient()
     for key, value in tags.items():
-        client.set_model_version_tag(task, str(version), key, str(value))
+        client.set_tag(run_id, key, str(value))
+    client.set_terminated(run_id, "FAILED")
+
+
+def mark_incomplete_versions(run_id: str, reason: str) -> list[tuple[str, int]]:
+    """Tag `incomplete` every version of a run that never got its completion mark; returns them."""
+    client = MlflowClient()
+    marked = []
+    for v in client.search_model_versions(f"run_id = '{run_id}'"):
+        if v.tags.get(COMPLETE[0]) != COMPLETE[1] and INCOMPLETE not in v.tags:
+            client.set_model_version_tag(v.name, str(v.version), INCOMPLETE, reason)
+            marked.append((v.name, int(v.version)))
+    return marked
+
+
 
 
 def alias_version(task: str, alias: str = "champion") -> dict[str, Any] | None:
