@@ -11,7 +11,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from coursework import deep, evaluate, features, ingest, register, reports, tracking, train, tune, validate, versioning
+from coursework import champion, deep, evaluate, features, ingest, reports, tracking, train, tune, validate, versioning
 from coursework.config import TaskParams, load_params, task_params, thaw
 from coursework.errors import ValidationFailed
 from coursework.spec import TaskSpec
@@ -128,20 +128,15 @@ def evaluate_step(ctx: RunContext, model, choice, parts, pipeline) -> evaluate.E
 @task(name="register", **STEP)
 def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, snapshot: ingest.Snapshot) -> dict[str, Any]:
     log = get_run_logger()
-    task_name, primary = ctx.spec.name, ctx.spec.primary_metric
-    champion = tracking.alias_version(task_name)
-    champion_value = champion["metrics"].get(primary) if champion else None
-    decision = register.decide_promotion(result.metrics, ctx.params.gate, primary, champion_value)
     log_model = tracking.log_keras_pipeline if deep.is_keras(model) else tracking.log_sklearn_model
     model_uri = log_model(model, parts[0])
     lineage = {
         "git_commit": tracking.git_commit(CODE_DIR), "data_hash": snapshot.content_hash,
         "params_hash": ctx.params.params_hash, "prefect_flow_run_id": str(flow_run.id),
-        "passed_gate": decision.passed_gate, "decision": "; ".join(decision.reasons),
     }
-    version = tracking.register_version(model_uri, task_name, lineage)
-    tracking.set_alias(task_name, decision.alias, version)
-    tracking.set_tags({"model_version": version, "alias": decision.alias, "decision": lineage["decision"]})
+    version, decision = champion.register_decided(ctx.spec, ctx.params, result.metrics, model, model_uri, parts, lineage,
+                                                  root=ctx.root, say=log.info)  # under the task's champion lock
+    tracking.set_tags({"model_version": version, "alias": decision.alias, "decision": "; ".join(decision.reasons)})
     verb = "promoted to champion" if decision.promote else "kept as challenger"
     log.info("register: version %d %s: %s", version, verb, "; ".join(decision.reasons))
     return {"version": version, "alias": decision.alias, "passed_gate": decision.passed_gate,

@@ -150,3 +150,26 @@ def bounded_lock(path: Path, *, what: str, timeout: float = 600.0,
         yield
     finally:
         lock.release()
+
+
+@contextmanager
+def claimed_dir(preferred: Path) -> Iterator[Path]:
+    """`preferred` if no live process holds it, else a folder of this process's own beside it; held while open.
+
+    A killed holder's claim dies with it (the OS drops its lock), so a later run can take over its
+    folder (resume); two live runs never share one.
+    """
+    preferred = Path(preferred)
+    preferred.parent.mkdir(parents=True, exist_ok=True)
+    for folder in (preferred, preferred.with_name(f"{preferred.name}-{os.getpid()}")):
+        lock = FileLock(str(folder.with_name(folder.name + ".lock")))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            continue
+        try:
+            yield folder
+        finally:
+            lock.release()
+        return
+    raise LockTimeout(f"{preferred} and this process's own folder beside it are both held by other runs")
