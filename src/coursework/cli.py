@@ -126,9 +126,14 @@ def run(
         extra = _dvc_options(names, source, from_snapshot, accept_new_data, metrics_out, plots_out)
     except CourseworkError as exc:
         _fail(exc)
+    from flows.local_database import ensure_local_database
     from flows.task_flow import task_flow
 
     _quiet_known_failures()
+    try:
+        ensure_local_database(say=err.print)  # runs started at once on a fresh machine: one migration, not two
+    except CourseworkError as exc:
+        _fail(exc)
     if all_tasks:
         for name in sorted(set(catalog.tasks(params)) - set(names)):
             err.print(f"skipping {name}: needs {catalog.spec(name).external_data}; run it by name once you have it")
