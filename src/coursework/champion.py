@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from coursework import evaluate, locks, register, tracking
@@ -29,9 +30,10 @@ def _sha(text: str) -> str:
 
 def row_hashes(X: pd.DataFrame, y: pd.Series | None) -> list[str]:
     """sha256 of each row over its features and target (columns in name order), so equal rows match."""
-    frame = X.reindex(columns=sorted(X.columns)).astype(str)
+    frame = X.reindex(columns=sorted(X.columns))
     if y is not None:
-        frame["\x00target"] = pd.Series(y, index=X.index).astype(str)
+        frame["\x00target"] = np.asarray(y)  # by position: a target whose index differs still pairs up
+    frame = frame.astype(str).fillna("<missing>")  # pandas 3 keeps a missing value missing through astype(str)
     joined = frame.iloc[:, 0].str.cat(frame.iloc[:, 1:], sep="\x1f") if frame.shape[1] > 1 else frame.iloc[:, 0]
     return [_sha(row) for row in joined]
 

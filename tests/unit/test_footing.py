@@ -91,3 +91,73 @@ def test_measure_changes_with_split_and_test_rows():
     other, _, _ = champion.measure({"test_size": 0.3}, (X[:7], X[7:], y[:7], y[7:]))
     assert other.split != footing.split and other.test_rows != footing.test_rows
     assert (other.evaluation, other.schema) == (footing.evaluation, footing.schema)
+
+
+@pytest.fixture
+def iris_parts():
+    from sklearn.datasets import load_iris
+
+    from coursework.features import split_data
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    return X, y, split_data(X, y, test_size=0.4, random_state=1, stratify=False)
+
+
+def _fit(parts, k: int):
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("knn", KNeighborsClassifier(k))]).fit(parts[0], parts[2])
+
+
+def _champion_of(parts, model, monkeypatch, *, record_rows: bool = True) -> dict:
+    """A registered champion as tracking.alias_version gives it, with its model and training rows behind it."""
+    footing, train_rows, _ = champion.measure({"test_size": 0.4}, parts)
+    monkeypatch.setattr(champion.tracking, "load_run_dict", lambda run_id, name: {"rows": train_rows} if record_rows else None)
+    monkeypatch.setattr(champion.tracking, "load_alias_estimator", lambda task: model)
+    score = champion.evaluate.score_model("classification", model, parts[1], parts[3])["accuracy"]
+    return {"tags": footing.tags(), "metrics": {"accuracy": score}, "run_id": "r1"}
+
+
+def test_compare_rescores_the_champion_on_rows_it_never_trained_on(iris_parts, monkeypatch):
+    X, y, deck = iris_parts
+    held = _champion_of(deck, _fit(deck, 3), monkeypatch)
+    from coursework.features import split_data
+
+    half = split_data(X, y, test_size=0.5, random_state=1, stratify=False)
+    footing, _, test_rows = champion.measure({"test_size": 0.5}, half)
+    found = champion.compare("iris_knn", "classification", "accuracy", held, footing, _fit(half, 1), half, test_rows)
+    assert found.rows == 60 and found.not_comparable is None  # the deck's 60 test rows; 15 trained-on rows left out
+    assert found.champion_value == pytest.approx(59 / 60)
+    assert "the split params, the test rows differ" in found.why
+
+
+def test_compare_same_footing_uses_the_recorded_score(iris_parts, monkeypatch):
+    _, _, deck = iris_parts
+    held = _champion_of(deck, _fit(deck, 3), monkeypatch)
+    footing, _, test_rows = champion.measure({"test_size": 0.4}, deck)
+    found = champion.compare("iris_knn", "classification", "accuracy", held, footing, _fit(deck, 1), deck, test_rows)
+    assert (found.rows, found.champion_value) == (None, held["metrics"]["accuracy"])
+
+
+@pytest.mark.parametrize("case, words", [
+    ("few_rows", "only 8 of the new test rows"),
+    ("no_train_rows", "recorded no training rows"),
+    ("unknown_metric", "cannot be re-scored"),
+])
+def test_compare_not_comparable(iris_parts, monkeypatch, case, words):
+    X, y, deck = iris_parts
+    held = _champion_of(deck, _fit(deck, 3), monkeypatch, record_rows=case != "no_train_rows")
+    from coursework.features import split_data
+
+    new = split_data(X, y, test_size=0.05 if case == "few_rows" else 0.5, random_state=1, stratify=False)
+    footing, _, test_rows = champion.measure({"test_size": len(new[1])}, new)
+    primary = "within_1" if case == "unknown_metric" else "accuracy"  # a metric only a task's report computes
+    found = champion.compare("iris_knn", "classification", primary, held, footing, _fit(new, 3), new, test_rows)
+    assert found.not_comparable and words in found.not_comparable
+
+
+def test_row_hashes_take_missing_values():
+    X = pd.DataFrame({"cabin": [None, "C85", None], "age": [float("nan"), 38.0, float("nan")]})
+    hashes = champion.row_hashes(X, pd.Series([0, 1, 0]))
+    assert hashes[0] == hashes[2] != hashes[1]
