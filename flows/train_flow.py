@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
-from coursework import deep, evaluate, features, ingest, register, reports, tracking, train, tune, versioning
+from coursework import champion, deep, evaluate, features, ingest, reports, tracking, train, tune, versioning
 from coursework.config import thaw
 from coursework.errors import DataVersionError
 from flows.context import CODE_DIR, STEP, RunContext, make_context
@@ -99,22 +99,15 @@ def evaluate_step(ctx: RunContext, model, choice, parts, pipeline) -> evaluate.E
 def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, snapshot: ingest.Snapshot,
                   data_version: str) -> dict[str, Any]:
     log = get_run_logger()
-    task_name, primary = ctx.spec.name, ctx.spec.primary_metric
-    champion = tracking.alias_version(task_name)
-    champion_value = champion["metrics"].get(primary) if champion else None
-    decision = register.decide_promotion(result.metrics, ctx.params.gate, primary, champion_value)
     log_model = tracking.log_keras_pipeline if deep.is_keras(model) else tracking.log_sklearn_model
     model_uri = log_model(model, parts[0])
     lineage = {
         "git_commit": tracking.git_commit(CODE_DIR), "data_hash": snapshot.content_hash,
-        "params_hash": ctx.params.params_hash, "prefect_flow_run_id": str(flow_run.id),
-        "passed_gate": decision.passed_gate, "decision": "; ".join(decision.reasons), "data_version": data_version,
+        "params_hash": ctx.params.params_hash, "prefect_flow_run_id": str(flow_run.id), "data_version": data_version,
     }
-    # crash-ordered: every tag in the create call, then the completion mark, then the alias as the last act
-    version = tracking.register_version(model_uri, task_name, lineage)
-    tracking.set_tags({"model_version": version, "alias": decision.alias, "decision": lineage["decision"]})
-    tracking.complete_version(task_name, version)
-    tracking.set_alias(task_name, decision.alias, version)
+    version, decision = champion.register_decided(ctx.spec, ctx.params, result.metrics, model, model_uri, parts, lineage,
+                                                  root=ctx.root, say=log.info)  # under the task's champion lock
+    tracking.set_tags({"model_version": version, "alias": decision.alias, "decision": "; ".join(decision.reasons)})
     verb = "promoted to champion" if decision.promote else "kept as challenger"
     log.info("register: version %d %s: %s", version, verb, "; ".join(decision.reasons))
     return {"version": version, "alias": decision.alias, "passed_gate": decision.passed_gate,

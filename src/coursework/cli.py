@@ -146,10 +146,15 @@ def run(
         extra = _dvc_options(names, source, from_snapshot, accept_new_data, metrics_out, plots_out)
     except CourseworkError as exc:
         _fail(exc)
+    from flows.local_database import ensure_local_database
     from flows.prefect_server import temporary_api
     from flows.task_flow import task_flow
 
     _quiet_known_failures()
+    try:
+        ensure_local_database(say=err.print)  # runs started at once on a fresh machine: one migration, not two
+    except CourseworkError as exc:
+        _fail(exc)
     _recover(ROOT.resolve())
     if all_tasks:
         for name in sorted(set(catalog.tasks(params)) - set(names)):

@@ -282,34 +282,35 @@ class KerasEstimator(BaseEstimator):
         target, n_out, activation, loss, metric = self._targets(data, y)
         info = prepare_backend(self.random_state)
         reset_peak_memory()
-        run_dir = Path(self.checkpoint_dir or DEFAULT_CHECKPOINTS) / _fingerprint(self._settings(), data, target)
-        if run_dir.exists() and not (run_dir / BACKUP).exists():
-            shutil.rmtree(run_dir)  # a finished or never-backed-up run: start afresh
-        run_dir.mkdir(parents=True, exist_ok=True)
-        fsutil.claim_dir(run_dir)  # ours while we train: a sweep removes it only once we are dead and it cannot resume
-        network = self.build(tuple(data.shape[1:]), n_out, activation, **_plain(self.build_options or {}))
-        network.compile(optimizer=keras.optimizers.Adam(learning_rate=float(self.learning_rate)),
-                        loss=self.loss or loss, metrics=[metric])
-        counter = {"epochs": 0}
-        callbacks, resumed = _callbacks(keras, run_dir, self.patience, counter)
-        start = time.perf_counter()
-        network.fit(data, target, epochs=int(self.epochs), batch_size=int(self.batch_size),
-                    validation_split=float(self.validation_split), shuffle=True, verbose=self.verbose,
-                    callbacks=callbacks + list(self.callbacks or []))
-        seconds = time.perf_counter() - start
-        rows = json.loads((run_dir / HISTORY).read_text())
-        if (run_dir / BEST).is_file():  # the best epoch over the whole run, killed part included
-            network.load_weights(run_dir / BEST)
-        self.model_, self.metric_ = network, metric
-        self.history_ = {key: [r[key] for r in rows if key in r] for key in rows[-1] if key != "epoch"}
-        n_fit = int(round(len(data) * (1 - float(self.validation_split))))
-        best_epoch = int(np.argmin(self.history_["val_loss"])) + 1 if "val_loss" in self.history_ else len(rows)
-        self.fit_stats_ = {
-            **info, "train_seconds": seconds, "epochs_run": len(rows), "best_epoch": best_epoch,
-            "resumed_from_epoch": resumed, "samples_per_sec": n_fit * counter["epochs"] / max(seconds, 1e-9),
-            "peak_memory_mb": peak_memory_mb(info), "n_parameters": int(network.count_params()),
-        }
-        shutil.rmtree(run_dir, ignore_errors=True)  # finished: the logged model is the record now
+        preferred = Path(self.checkpoint_dir or DEFAULT_CHECKPOINTS) / _fingerprint(self._settings(), data, target)
+        with fsutil.claimed_dir(preferred) as run_dir:  # a live run of the same settings never shares our checkpoints
+            if run_dir.exists() and not (run_dir / BACKUP).exists():
+                shutil.rmtree(run_dir)  # a finished or never-backed-up run: start afresh
+            run_dir.mkdir(parents=True, exist_ok=True)
+            fsutil.claim_dir(run_dir)  # the owner, for a sweep: removed only once we are dead and it cannot resume
+            network = self.build(tuple(data.shape[1:]), n_out, activation, **_plain(self.build_options or {}))
+            network.compile(optimizer=keras.optimizers.Adam(learning_rate=float(self.learning_rate)),
+                            loss=self.loss or loss, metrics=[metric])
+            counter = {"epochs": 0}
+            callbacks, resumed = _callbacks(keras, run_dir, self.patience, counter)
+            start = time.perf_counter()
+            network.fit(data, target, epochs=int(self.epochs), batch_size=int(self.batch_size),
+                        validation_split=float(self.validation_split), shuffle=True, verbose=self.verbose,
+                        callbacks=callbacks + list(self.callbacks or []))
+            seconds = time.perf_counter() - start
+            rows = json.loads((run_dir / HISTORY).read_text())
+            if (run_dir / BEST).is_file():  # the best epoch over the whole run, killed part included
+                network.load_weights(run_dir / BEST)
+            self.model_, self.metric_ = network, metric
+            self.history_ = {key: [r[key] for r in rows if key in r] for key in rows[-1] if key != "epoch"}
+            n_fit = int(round(len(data) * (1 - float(self.validation_split))))
+            best_epoch = int(np.argmin(self.history_["val_loss"])) + 1 if "val_loss" in self.history_ else len(rows)
+            self.fit_stats_ = {
+                **info, "train_seconds": seconds, "epochs_run": len(rows), "best_epoch": best_epoch,
+                "resumed_from_epoch": resumed, "samples_per_sec": n_fit * counter["epochs"] / max(seconds, 1e-9),
+                "peak_memory_mb": peak_memory_mb(info), "n_parameters": int(network.count_params()),
+            }
+            shutil.rmtree(run_dir, ignore_errors=True)  # finished: the logged model is the record now
         return self
 
     def _raw(self, X) -> np.ndarray:

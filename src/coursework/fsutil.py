@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import hashlib
 import os
 import re
@@ -249,3 +250,39 @@ def bounded_lock(path: Path, *, what: str, timeout: float = 600.0,
         yield
     finally:
         lock.release()
+
+
+def _try_claim(lock: Path) -> int | None:
+    """An fd holding an exclusive flock on `lock`, or None if a live process holds it."""
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.fstat(fd).st_ino == os.stat(lock).st_ino:  # not a file its last holder already unlinked
+            return fd
+    except OSError:  # BlockingIOError: held; FileNotFoundError: unlinked meanwhile
+        pass
+    os.close(fd)
+    return None
+
+
+@contextmanager
+def claimed_dir(preferred: Path) -> Iterator[Path]:
+    """`preferred` if no live process holds it, else a folder of this process's own beside it; held while open.
+
+    A killed holder's claim dies with it (the OS drops its flock), so a later run can take over its
+    folder (resume); two live runs never share one. The claim file is removed when the claim ends.
+    """
+    preferred = Path(preferred)
+    preferred.parent.mkdir(parents=True, exist_ok=True)
+    for folder in (preferred, preferred.with_name(f"{preferred.name}-{os.getpid()}")):
+        lock = folder.with_name(folder.name + ".lock")
+        fd = _try_claim(lock)
+        if fd is None:
+            continue
+        try:
+            yield folder
+        finally:
+            lock.unlink(missing_ok=True)  # while still held, so no one can hold a name that is gone
+            os.close(fd)
+        return
+    raise LockTimeout(f"{preferred} and this process's own folder beside it are both held by other runs")

@@ -65,3 +65,103 @@ def decide_promotion(
     if _better(value, champion_value, METRIC_DIRECTION[primary]):
         return Decision(True, True, (f"{primary} {value:.4f} beats the champion's {champion_value:.4f}",))
     return Decision(True, False, (f"{primary} {value:.4f} does not beat the champion's {champion_value:.4f}",))
+
+
+# ---------------------------------------------------------------- comparing with the champion on one footing
+
+MIN_COMPARABLE_ROWS = 30  # fewer shared unseen test rows than this and one row moves accuracy by >3 points
+
+FOOTING_PARTS = {"split": "the split params", "test_rows": "the test rows", "evaluation": "the evaluation code"}
+
+
+@dataclass(frozen=True)
+class Footing:
+    """What a version's test score stands on: hashes of its split params, test rows, evaluation code and inputs."""
+
+    split: str
+    test_rows: str
+    evaluation: str
+    schema: str
+
+    def tags(self) -> dict[str, str]:
+        return {f"footing_{name}": value for name, value in vars(self).items()}
+
+    @classmethod
+    def from_tags(cls, tags: Mapping[str, str]) -> "Footing | None":
+        """The footing a registered version recorded, or None for a version registered before footings."""
+        try:
+            return cls(**{name: tags[f"footing_{name}"] for name in ("split", "test_rows", "evaluation", "schema")})
+        except KeyError:
+            return None
+
+
+def footing_changes(new: Footing, champion: Footing) -> list[str]:
+    """Which parts of the score's footing differ from the champion's (the input schema is checked apart)."""
+    return [label for name, label in FOOTING_PARTS.items() if getattr(new, name) != getattr(champion, name)]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How the new version is compared with the champion: both scores on the same rows, or why they cannot be."""
+
+    new_value: float | None = None
+    champion_value: float | None = None
+    rows: int | None = None  # None: the champion's own recorded score, on an identical footing
+    not_comparable: str | None = None
+    why: str = ""
+
+    def tags(self, primary: str) -> dict[str, str]:
+        """What the version's tags show: how it was compared and, when re-scored, both numbers."""
+        if self.not_comparable:
+            return {"comparison": "not comparable", "comparison_basis": self.not_comparable}
+        if self.rows is None:
+            return {"comparison": "same footing", "comparison_basis": self.why}
+        return {"comparison": f"re-scored on {self.rows} test rows the champion never trained on",
+                "comparison_basis": self.why, "comparison_rows": str(self.rows),
+                f"compared_{primary}_new": f"{self.new_value:.6g}",
+                f"compared_{primary}_champion": f"{self.champion_value:.6g}"}
+
+
+def plan_comparison(new: Footing, champion: Footing | None) -> tuple[str, str]:
+    """('direct' | 'rescore' | 'not comparable', why): how to compare a new version with the champion."""
+    if champion is None:
+        return "not comparable", "the champion recorded no footing (registered before footings were kept)"
+    if new.schema != champion.schema:
+        return "not comparable", "the feature schema (input columns or dtypes) differs from the champion's"
+    changes = footing_changes(new, champion)
+    if not changes:
+        return "direct", "same split, test rows and evaluation code as the champion"
+    return "rescore", f"{', '.join(changes)} differ from the champion's"
+
+
+def unseen_rows(test_rows: list[str], champion_trained: set[str]) -> list[bool]:
+    """Which test rows the champion never trained on (matched by row content hash)."""
+    return [row not in champion_trained for row in test_rows]
+
+
+def rescored(new_value: float, champion_value: float, rows: int, why: str) -> Comparison:
+    """Both models' scores on the shared unseen rows, or not comparable when too few rows remain."""
+    if rows < MIN_COMPARABLE_ROWS:
+        return Comparison(rows=rows, why=why, not_comparable=(
+            f"{why}, and only {rows} of the new test rows are unseen by the champion "
+            f"(at least {MIN_COMPARABLE_ROWS} are needed)"))
+    return Comparison(new_value, champion_value, rows, why=why)
+
+
+def decide_against(metrics: Mapping[str, float], gate: Mapping[str, Mapping[str, float]], primary: str,
+                   comparison: Comparison | None) -> Decision:
+    """The gate, then the champion compared on one footing (None: there is no champion)."""
+    misses = check_gate(metrics, gate, primary)
+    if misses:
+        return Decision(False, False, tuple(misses))
+    if comparison is None:
+        return decide_promotion(metrics, gate, primary, None)
+    if comparison.not_comparable:
+        return Decision(True, False, (f"not comparable with the champion: {comparison.not_comparable}; "
+                                      "a person must promote it by hand",))
+    if comparison.rows is None:  # identical footing: the champion's recorded score stands
+        return decide_promotion(metrics, gate, primary, comparison.champion_value)
+    value, champion = comparison.new_value, comparison.champion_value
+    verb = "beats" if _better(value, champion, METRIC_DIRECTION[primary]) else "does not beat"
+    return Decision(True, verb == "beats", (f"{primary} {value:.4f} {verb} the champion's {champion:.4f}, both "
+                                            f"re-scored on {comparison.rows} test rows the champion never trained on",))

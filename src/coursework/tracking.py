@@ -17,13 +17,14 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import Model, infer_signature
 
-from coursework import artifacts, fsutil
+from coursework import artifacts, fsutil, locks
 from coursework.errors import IncompleteVersion, SourceError
 
 STORE_DIR = "mlruns"
 KERAS_PYFUNC = Path(__file__).with_name("keras_pyfunc.py")  # the served Keras model, logged as code
 COMPLETE = ("registration", "complete")  # the tag a version gets once every lineage tag is on it
 INCOMPLETE = "incomplete"  # the tag a sweep puts on a version whose run died before COMPLETE
+MIGRATE_WAIT_S = 300.0  # creating MLflow's tables takes ~10 s on a loaded 2-core machine
 
 
 def default_tracking_uri(root: Path) -> str:
@@ -42,7 +43,29 @@ def configure(root: Path) -> str:
     registry = os.environ.get("MLFLOW_REGISTRY_URI")
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri if not registry or registry in ours else registry)
+    ensure_store(uri, root)
     return uri
+
+
+def ensure_store(uri: str, root: Path) -> None:
+    """Create or find MLflow's tables once, under a lock, before this process uses a database store.
+
+    Two processes opening a fresh store at once otherwise race on its migration ("table already exists").
+    A tracking server migrates its own store, so http(s) URIs need nothing here.
+    """
+    if locks.sqlite_path(uri) is None and not locks.is_postgres(uri):
+        return
+    with locks.store_lock(uri, "migrate", what="MLflow store migration", fallback_dir=root / STORE_DIR,
+                          timeout=MIGRATE_WAIT_S):
+        MlflowClient(uri, uri).search_experiments(max_results=1)  # builds the store: migrates an empty DB
+
+
+def current_uri() -> str:
+    return mlflow.get_tracking_uri()
+
+
+def _already_exists(exc: MlflowException) -> bool:
+    return exc.error_code in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS")
 
 
 def ensure_experiment(task: str, root: Path) -> str:
@@ -54,7 +77,12 @@ def ensure_experiment(task: str, root: Path) -> str:
     location = None
     if mlflow.get_tracking_uri() == default_tracking_uri(root):  # set_tracking_uri also exports the env var
         location = (root / STORE_DIR / "artifacts" / task).resolve().as_uri()
-    return client.create_experiment(task, artifact_location=location)
+    try:
+        return client.create_experiment(task, artifact_location=location)
+    except MlflowException as exc:  # a concurrent run created it between our read and our create
+        if not _already_exists(exc):
+            raise
+        return client.get_experiment_by_name(task).experiment_id
 
 
 def git_commit(root: Path) -> str:
@@ -259,6 +287,23 @@ def predict_frame(model: Any, frame: pd.DataFrame) -> Any:
         return model.predict(inputs)
     except MlflowException as exc:
         raise SourceError(f"the input does not fit the model's signature: {exc.message}") from None
+
+
+def load_alias_estimator(task: str, alias: str = "champion"):
+    """The fitted Pipeline behind `models:/<task>@<alias>`, loaded as load_alias_model loads it, for re-scoring."""
+    model = load_alias_model(task, alias)
+    try:
+        return model.get_raw_model()  # the sklearn flavour's Pipeline
+    except NotImplementedError:
+        return model.unwrap_python_model().model  # KerasPipelineModel holds its attached Pipeline
+
+
+def load_run_dict(run_id: str, name: str) -> dict[str, Any] | None:
+    """A JSON artefact a run logged (log_dict), or None if it has none of that name."""
+    try:
+        return mlflow.artifacts.load_dict(f"runs:/{run_id}/{name}")
+    except (MlflowException, OSError):
+        return None
 
 
 def cast_to_signature(model: Any, frame: pd.DataFrame) -> pd.DataFrame:

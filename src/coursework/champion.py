@@ -1,0 +1,105 @@
+"""champion: the decision that moves a task's `champion` alias, atomic per task and on one footing.
+
+A version records what its test score stands on (split, test rows, evaluation code, input schema) and
+the rows it trained on. When a new run's footing differs, the champion is re-scored on the new test rows
+it never trained on, beside the new model, and the two numbers decide (TFX's evaluator does the same
+with its baseline model).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from coursework import evaluate, locks, register, tracking
+from coursework.config import TaskParams, thaw
+from coursework.register import Comparison, Decision, Footing
+from coursework.spec import TaskSpec
+
+TRAIN_ROWS = "lineage/train_rows.json"  # one sha256 per training row, so a later run can leave them out
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def row_hashes(X: pd.DataFrame, y: pd.Series | None) -> list[str]:
+    """sha256 of each row over its features and target (columns in name order), so equal rows match."""
+    frame = X.reindex(columns=sorted(X.columns))
+    if y is not None:
+        frame["\x00target"] = np.asarray(y)  # by position: a target whose index differs still pairs up
+    frame = frame.astype(str).fillna("<missing>")  # pandas 3 keeps a missing value missing through astype(str)
+    joined = frame.iloc[:, 0].str.cat(frame.iloc[:, 1:], sep="\x1f") if frame.shape[1] > 1 else frame.iloc[:, 0]
+    return [_sha(row) for row in joined]
+
+
+def feature_schema(X: pd.DataFrame) -> list[list[str]]:
+    return [[str(column), str(dtype)] for column, dtype in X.dtypes.items()]
+
+
+def measure(split: Mapping[str, Any], parts) -> tuple[Footing, list[str], list[str]]:
+    """The run's footing, with the row hashes of its training and test rows."""
+    X_train, X_test, y_train, y_test = parts
+    train_rows, test_rows = row_hashes(X_train, y_train), row_hashes(X_test, y_test)
+    footing = Footing(
+        split=_sha(json.dumps(split, sort_keys=True, default=str))[:16],
+        test_rows=_sha("\n".join(sorted(test_rows)))[:16],
+        evaluation=_sha(Path(evaluate.__file__).read_text())[:16],
+        schema=_sha(json.dumps(feature_schema(X_train)))[:16],
+    )
+    return footing, train_rows, test_rows
+
+
+def compare(task: str, problem: str, primary: str, champion: Mapping[str, Any] | None, footing: Footing,
+            model, parts, test_rows: list[str]) -> Comparison | None:
+    """The champion against the new model: its recorded score on the same footing, else both re-scored."""
+    if champion is None:
+        return None
+    plan, why = register.plan_comparison(footing, Footing.from_tags(champion["tags"]))
+    if plan == "direct":
+        return Comparison(champion_value=champion["metrics"].get(primary), why=why)
+    if plan == "not comparable":
+        return Comparison(not_comparable=why, why=why)
+    trained = tracking.load_run_dict(champion["run_id"], TRAIN_ROWS)
+    if trained is None:
+        return Comparison(not_comparable=f"{why}, and the champion recorded no training rows", why=why)
+    keep = register.unseen_rows(test_rows, set(trained["rows"]))
+    _, X_test, _, y_test = parts
+    X, y = X_test[keep], (y_test[keep] if y_test is not None else None)
+    if sum(keep) < register.MIN_COMPARABLE_ROWS:
+        return register.rescored(float("nan"), float("nan"), sum(keep), why)
+    try:
+        champion_model = tracking.load_alias_estimator(task)
+        values = [evaluate.score_model(problem, m, X, y)[primary] for m in (model, champion_model)]
+    except (KeyError, ValueError) as exc:  # a metric only the task's report computes; one class left for ROC-AUC
+        return Comparison(not_comparable=f"{why}, and {primary} cannot be re-scored on the shared rows ({exc})", why=why)
+    return register.rescored(*values, sum(keep), why)
+
+
+def register_decided(spec: TaskSpec, params: TaskParams, metrics: Mapping[str, float], model, model_uri: str, parts,
+                     lineage: Mapping[str, Any], *, root: Path,
+                     say: Callable[[str], None] | None = None) -> tuple[int, Decision]:
+    """Register a new version and give it its alias, deciding under the task's champion lock.
+
+    Reading the champion, comparing, registering and moving the alias happen while the lock is held,
+    so two overlapping runs never both promote and the better model ends as champion.
+    """
+    footing, train_rows, test_rows = measure(thaw(params.raw["split"]), parts)
+    tracking.log_dict({"rows": train_rows}, TRAIN_ROWS)
+    uri = tracking.current_uri()
+    with locks.champion_lock(spec.name, uri, fallback_dir=root / tracking.STORE_DIR, say=say):
+        champion = tracking.alias_version(spec.name)
+        comparison = compare(spec.name, spec.problem, spec.primary_metric, champion, footing, model, parts, test_rows)
+        decision = register.decide_against(metrics, params.gate, spec.primary_metric, comparison)
+        tags = {**lineage, **footing.tags(), **(comparison.tags(spec.primary_metric) if comparison else {}),
+                "passed_gate": decision.passed_gate, "decision": "; ".join(decision.reasons)}
+        # crash-ordered: every tag in the create call, then the completion mark, then the alias as the last act
+        version = tracking.register_version(model_uri, spec.name, tags)
+        tracking.complete_version(spec.name, version)
+        tracking.set_alias(spec.name, decision.alias, version)
+    return version, decision
