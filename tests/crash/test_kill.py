@@ -92,7 +92,7 @@ def killable(module_root):
     return module_root, _sha(module_root / "shuffled.csv")
 
 
-@pytest.mark.parametrize("marker", ["ingest:", "validate:", "Created version"])  # staged; promoted; registering
+@pytest.mark.parametrize("marker", ["ingest:", "snapshot:", "Created version"])  # staged; promoted and recorded; registering
 def test_kill_at_a_step_boundary_leaves_nothing_half_done(killable, marker):
     root, new_sha = killable
     raw = root / "data" / TASK / "raw.csv"

@@ -154,13 +154,18 @@ def test_a_dead_runs_checkpoint_is_kept_only_while_it_can_resume(tmp_path):
 
 
 def test_a_download_lives_in_a_folder_of_its_run_and_goes_after_reading(tmp_path, monkeypatch):
-    from coursework import ingest
+    from coursework import download, ingest
 
     body = b"x,y\n1,2\n"
     folders = []
     real_fetch = ingest.fetch_url
-    monkeypatch.setattr(ingest, "_download", lambda url: body)
-    monkeypatch.setattr(ingest, "fetch_url", lambda url, sha, folder: folders.append(folder) or real_fetch(url, sha, folder))
+
+    def stream(url, target, limit):  # the network part only: the folder, naming and hashing are the real ones
+        target.write_bytes(body)
+        return hashlib.sha256(body).hexdigest()
+
+    monkeypatch.setattr(download, "_stream", stream)
+    monkeypatch.setattr(ingest, "fetch_url", lambda source, folder: folders.append(folder) or real_fetch(source, folder))
     frame, _ = ingest.read_source(f"https://example.org/d.csv#sha256={hashlib.sha256(body).hexdigest()}", default=None,
                                   default_label="", options={}, download_dir=tmp_path / "downloads")
     assert len(frame) == 1

@@ -2,12 +2,11 @@
 
 import hashlib
 import json
-import os
 
 import pandas as pd
 import pytest
 
-from coursework import ingest
+from coursework import fsutil, ingest
 from coursework.errors import SourceError
 from tests.support import iris_frame
 
@@ -174,7 +173,7 @@ def test_each_run_stages_into_a_folder_of_its_own(tmp_path):
     """Two overlapping runs of one task: neither can promote the other's bytes."""
     first, second = _stage(tmp_path, IRIS.head(100)), _stage(tmp_path)
     assert first.folder != second.folder and first.folder.parent == second.folder.parent
-    assert first.folder.name.startswith(f"iris_knn.{os.getpid()}.")  # the owner, for a clean-up after a crash
+    assert first.folder.name.startswith(f"iris_knn.{fsutil.owner_token()}.")  # the owner, for a clean-up after a crash
     assert len(pd.read_csv(first.data_path)) == 100 and len(pd.read_csv(second.data_path)) == 150
     promoted = ingest.promote_snapshot(first, data_dir=tmp_path / "data")
     assert len(pd.read_csv(promoted.data_path)) == 100 and second.folder.exists()
