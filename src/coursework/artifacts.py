@@ -7,12 +7,12 @@ artefact store (a malicious pickle, an edited MLmodel) are refused before anythi
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, Mapping
 
 from coursework.errors import ArtifactIntegrityError
+from coursework.fsutil import file_sha256
 
 # module prefixes whose types a skops file may name: our code, the libraries our models are made of
 ALLOWED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "coursework.", "pipelines.", "builtins.")
@@ -67,14 +67,6 @@ def check_trusted(types: list[str] | None, *, what: str) -> None:
     refused = _refused(list(types or []))
     if refused:
         raise ArtifactIntegrityError(f"{what} trusts types outside the allow-list {ALLOWED_PREFIXES}: {refused}")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def hash_tree(folder: Path) -> dict[str, str]:

@@ -69,6 +69,15 @@ def atomic_path(path: Path) -> Iterator[Path]:
         Path(tmp).unlink(missing_ok=True)
 
 
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks (snapshots, model files)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """renameat2(RENAME_EXCHANGE): swap two folders atomically; False where the kernel or fs lacks it."""
     libc_name = ctypes.util.find_library("c")

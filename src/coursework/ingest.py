@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -17,6 +16,7 @@ import pandas as pd
 from coursework import fsutil
 from coursework.download import fetch_url, is_url, redact_url
 from coursework.errors import SourceError, ValidationFailed
+from coursework.fsutil import file_sha256 as content_hash  # a snapshot's data hash
 
 SNAPSHOT = "raw.csv"
 MANIFEST = "manifest.json"
@@ -105,14 +105,6 @@ def apply_value_aliases(frame: pd.DataFrame, aliases: Mapping[str, Mapping[Any, 
 def drop_ignored(frame: pd.DataFrame, ignored: tuple[str, ...]) -> pd.DataFrame:
     """Drop the columns a course file carries that the task never reads (Kaggle's row 'Id')."""
     return frame.drop(columns=[c for c in ignored if c in frame.columns])
-
-
-def content_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def stage_snapshot(frame: pd.DataFrame, *, task: str, source: str, staging_root: Path) -> Snapshot:
