@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urlparse
 
-from coursework.fsutil import LockTimeout, bounded_lock
+from coursework.fsutil import LockTimeout, bounded_lock, lock_timeout
 
 CHAMPION_WAIT_S = 600.0  # a decision takes seconds; a run that waits longer than this is stuck
 POLL_S = 0.5
@@ -86,13 +86,14 @@ def store_lock(uri: str, name: str, *, what: str, fallback_dir: Path, timeout: f
 
 
 @contextmanager
-def champion_lock(task: str, uri: str, *, fallback_dir: Path, timeout: float = CHAMPION_WAIT_S,
+def champion_lock(task: str, uri: str, *, fallback_dir: Path, timeout: float | None = None,
                   say: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold while reading the champion, deciding and moving the alias: one decision per task at a time.
 
-    Promotion by hand takes this same lock, so it never interleaves with a run's decision.
+    Promotion by hand takes this same lock, so it never interleaves with a run's decision. The wait is
+    bounded by $COURSEWORK_LOCK_TIMEOUT like the data lock's (CHAMPION_WAIT_S where it is not set).
     """
     with store_lock(uri, f"champion-{task}", what=f"{task} champion", fallback_dir=fallback_dir,
-                    timeout=timeout, say=say):
+                    timeout=lock_timeout(CHAMPION_WAIT_S) if timeout is None else timeout, say=say):
         yield
 
