@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
 from coursework.config import read_params, task_names
 from coursework.errors import UnknownTaskError
-from coursework.spec import TaskSpec
 from coursework.params_schema import BASE_KEY, refuse, schema_problems
+from coursework.spec import TaskSpec
 from flows.params_check import code_problems
 from pipelines import available, get_spec
 

@@ -292,6 +292,7 @@ def data_rebuild(
     _quiet_services()
     from coursework import versioning
     from coursework.config import task_params
+    from coursework.fsutil import LockTimeout
     from flows import catalog
 
     root, rows, code, version = ROOT.resolve(), [], 0, None
@@ -314,7 +315,7 @@ def data_rebuild(
             err.print(f"[bold red]{name} failed:[/] {escape(str(exc))}", highlight=False)
             rows.append((name, f"[red]{type(exc).__name__}[/]", "-"))
             code = code or exc.exit_code
-            if exc.exit_code == 75:  # the data lock stays busy: every other task would wait as long again
+            if isinstance(exc, LockTimeout):  # the data lock stays busy: every other task would wait as long again
                 break
     table = Table("task", "result", "raw sha256", title=f"data version: {version or '-'}")
     for row in rows:

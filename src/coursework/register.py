@@ -151,16 +151,15 @@ def rescored(new_value: float, champion_value: float, rows: int, why: str) -> Co
 def decide_against(metrics: Mapping[str, float], gate: Mapping[str, Mapping[str, float]], primary: str,
                    comparison: Comparison | None) -> Decision:
     """The gate, then the champion compared on one footing (None: there is no champion)."""
+    if comparison is None or (comparison.rows is None and not comparison.not_comparable):
+        # no champion, or an identical footing where its recorded score stands: the plain decision
+        return decide_promotion(metrics, gate, primary, comparison.champion_value if comparison else None)
     misses = check_gate(metrics, gate, primary)
     if misses:
         return Decision(False, False, tuple(misses))
-    if comparison is None:
-        return decide_promotion(metrics, gate, primary, None)
     if comparison.not_comparable:
         return Decision(True, False, (f"not comparable with the champion: {comparison.not_comparable}; "
                                       "a person must promote it by hand",))
-    if comparison.rows is None:  # identical footing: the champion's recorded score stands
-        return decide_promotion(metrics, gate, primary, comparison.champion_value)
     value, champion = comparison.new_value, comparison.champion_value
     verb = "beats" if _better(value, champion, METRIC_DIRECTION[primary]) else "does not beat"
     return Decision(True, verb == "beats", (f"{primary} {value:.4f} {verb} the champion's {champion:.4f}, both "

@@ -239,8 +239,6 @@ def mark_incomplete_versions(run_id: str, reason: str) -> list[tuple[str, int]]:
     return marked
 
 
-
-
 def alias_version(task: str, alias: str = "champion") -> dict[str, Any] | None:
     """The version holding an alias with its run's metrics and params, or None if there is none."""
     client = MlflowClient()
