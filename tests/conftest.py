@@ -113,3 +113,15 @@ def cli():
         return runner.invoke(app, [str(a) for a in args])
 
     return invoke
+
+
+@pytest.fixture
+def postgres():
+    """A throw-away PostgreSQL cluster on a free port, and its SQLAlchemy URI (see tests/servers.py)."""
+    from tests.servers import postgres_cluster
+
+    pytest.importorskip("psycopg2", reason="no PostgreSQL driver installed")
+    if not shutil.which("initdb"):
+        pytest.skip("PostgreSQL is not installed")
+    with postgres_cluster() as uri:
+        yield uri

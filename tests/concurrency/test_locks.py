@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -89,30 +87,6 @@ def test_advisory_key_is_stable_and_per_name():
     assert locks.advisory_key("champion-iris_knn") != locks.advisory_key("champion-iris_tree")
     assert -2**63 <= locks.advisory_key("x") < 2**63
     assert locks.is_postgres("postgresql+psycopg2://u@h/db") and not locks.is_postgres("sqlite:///x.db")
-
-
-@pytest.fixture
-def postgres():
-    """A throw-away PostgreSQL cluster on a free port, and its SQLAlchemy URI."""
-    pytest.importorskip("psycopg2", reason="no PostgreSQL driver installed")
-    if not shutil.which("initdb"):
-        pytest.skip("PostgreSQL is not installed")
-    base = Path(tempfile.mkdtemp(prefix="coursework-pg-"))
-    user = {"user": "nobody"} if os.geteuid() == 0 else {}  # initdb refuses to run as root
-    if user:
-        os.chown(base, 65534, 65534)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    run = dict(check=True, capture_output=True, **user)
-    subprocess.run(["initdb", "-D", str(base / "data"), "-U", "postgres", "--auth=trust"], **run)
-    subprocess.run(["pg_ctl", "-D", str(base / "data"), "-w", "-l", str(base / "log"),
-                    "-o", f"-p {port} -k {base} -h 127.0.0.1", "start"], **run)
-    try:
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(["pg_ctl", "-D", str(base / "data"), "-m", "immediate", "stop"], **{**run, "check": False})
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_champion_lock_is_a_postgres_advisory_lock_through_a_shared_database(postgres, tmp_path):
