@@ -73,11 +73,14 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def prefect_server(home: Path) -> Iterator[str]:
-    """`prefect server start` with its own PREFECT_HOME (and SQLite database) under home; yields its API URL."""
+def prefect_server(home: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`prefect server start` with its own PREFECT_HOME (and SQLite database) under home; yields its API URL.
+
+    env adds settings for the server (e.g. a shorter PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS).
+    """
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **(env or {})}
     env.pop("PREFECT_API_URL", None)
     log = home / "server.log"
     with log.open("w") as sink:
