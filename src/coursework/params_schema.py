@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Mapping, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from coursework.errors import ConfigError
 
@@ -106,10 +106,50 @@ class Reserved(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+# ------------------------------------------------------------------ notify: where alerts go (flows/alerts.py)
+
+NOTIFY_EVENTS = ("run_failed", "validation_failed", "gate_missed", "champion_changed", "scheduled_run_late")
+NotifyEvent = Literal["run_failed", "validation_failed", "gate_missed", "champion_changed", "scheduled_run_late"]
+NOT_HERE = ("a webhook URL is a secret and never goes in params.yaml: put it in an environment variable "
+            "named by `env:`, or in a git-ignored file named by `file:`")
+
+
+class Webhook(Strict):
+    """One Slack-compatible webhook: where its URL is kept (never the URL itself) and the events it gets."""
+
+    env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    file: str | None = None  # relative to the project root
+    events: Annotated[list[NotifyEvent], Field(min_length=1)]
+    url: Any = None  # only so that a URL written here is refused with the reason, not as an unknown key
+
+    @field_validator("url")
+    @classmethod
+    def _no_url(cls, value: Any) -> None:
+        if value is not None:
+            raise ValueError(NOT_HERE)
+
+    @field_validator("env", "file", mode="before")
+    @classmethod
+    def _not_a_url(cls, value: Any) -> Any:
+        if isinstance(value, str) and "://" in value:
+            raise ValueError(NOT_HERE)
+        return value
+
+    @model_validator(mode="after")
+    def _one_place(self):
+        if (self.env is None) == (self.file is None):
+            raise ValueError("name exactly one of `env:` (an environment variable) or `file:` (a git-ignored file)")
+        return self
+
+
+class Notify(Strict):
+    webhooks: list[Webhook] = Field(default_factory=list)
+
+
 SCHEMAS: Mapping[str, TypeAdapter] = {
     BASE_KEY: TypeAdapter(Base),
     "schedule": TypeAdapter(Reserved),
-    "notify": TypeAdapter(Reserved),
+    "notify": TypeAdapter(Notify),
     "retries": TypeAdapter(Union[Annotated[int, Field(ge=0, strict=True)], Reserved]),
 }
 TASK = TypeAdapter(Task)
@@ -129,6 +169,8 @@ def describe(exc: ValidationError, prefix: str) -> list[str]:
             lines.append(f"{where}: unknown key")
         elif error["type"] == "missing":
             lines.append(f"{where}: required key is missing")
+        elif prefix == "notify":  # what was written there may be a webhook URL: never echoed
+            lines.append(f"{where}: {error['msg']}")
         else:
             lines.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
     return lines
