@@ -11,6 +11,7 @@ from prefect.runtime import flow_run
 
 from coursework import tracking, versioning
 from coursework.download import redact_url
+from flows import alerts
 from flows.context import CODE_DIR, make_context
 from flows.data_flow import data_flow
 from flows.train_flow import train_flow
@@ -21,7 +22,8 @@ def _stage_tags() -> dict[str, str]:
     return {"dvc_stage": os.environ["DVC_STAGE"]} if os.environ.get("DVC_STAGE") else {}
 
 
-@flow(name="coursework-task", flow_run_name="{task}", log_prints=True)
+@flow(name="coursework-task", flow_run_name="{task}", log_prints=True,
+      on_failure=[alerts.task_flow_failed], on_crashed=[alerts.task_flow_failed])  # run_failed / validation_failed
 def task_flow(task: str, source: str | None = None, params_path: str = "params.yaml", root: str = ".",
               from_snapshot: bool = False, accept_new_data: bool = False,
               metrics_out: str | None = None, plots_out: str | None = None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from prefect.runtime import flow_run
 from coursework import champion, deep, evaluate, features, ingest, reports, tracking, train, tune, versioning
 from coursework.config import thaw
 from coursework.errors import DataVersionError
+from flows import alerts
 from flows.context import CODE_DIR, STEP, RunContext, make_context
 
 
@@ -138,7 +139,10 @@ def train_flow(task: str, params_path: str = "params.yaml", root: str = ".", dat
     parts, pipeline = features_step(ctx, frame)
     model, choice = train_step(ctx, parts, pipeline)
     result = evaluate_step(ctx, model, choice, parts, pipeline)
+    previous = alerts.champion_version(task)  # what a promotion moves `champion` from, for its alert
     decision = register_step(ctx, model, parts, result, snapshot, data_version)
+    alerts.after_register(task, params_path, ctx.root, decision, result.metrics, primary=ctx.spec.primary_metric,
+                          gate=ctx.params.gate, previous=previous)  # gate_missed / champion_changed
     if metrics_out or plots_out:
         reports_step(result, decision, metrics_out, plots_out)
     return {"data_hash": snapshot.content_hash, "primary": ctx.spec.primary_metric, "metrics": result.metrics,
