@@ -102,17 +102,20 @@ def champion_version(task: str) -> int | None:
 
 
 def after_register(task: str, params_path: str, root: str | Path, decision: Mapping[str, Any],
-                   metrics: Mapping[str, float], *, primary: str, gate: Mapping[str, Any], previous: int | None) -> None:
+                   metrics: Mapping[str, float], *, primary: str, gate: Mapping[str, Any],
+                   previous: int | None) -> None:
     """gate_missed for a version that missed its gate; champion_changed for one the gate promoted."""
     from prefect.runtime import flow_run
 
     version, value = decision["version"], metrics.get(primary)
     if not decision["passed_gate"]:
         reasons = list(decision["reasons"])
-        text = f"{task}: version {version} missed its gate ({primary} {value}); kept as {decision['alias']}: {'; '.join(reasons)}"
+        text = (f"{task}: version {version} missed its gate ({primary} {value}); "
+                f"kept as {decision['alias']}: {'; '.join(reasons)}")
         send(root, params_path, notify.payload(
             "gate_missed", task, text, version=version, alias=decision["alias"], metric=primary, value=value,
-            baseline=metrics.get(f"baseline_{primary}"), gate=thaw(gate), reasons=reasons, flow_run_id=str(flow_run.id)))
+            baseline=metrics.get(f"baseline_{primary}"), gate=thaw(gate), reasons=reasons,
+            flow_run_id=str(flow_run.id)))
     if decision["promoted"]:
         champion_changed(root, task, previous, version, "gate", "; ".join(decision["reasons"]), params_path=params_path,
                          metric=primary, value=value)

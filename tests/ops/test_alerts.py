@@ -8,6 +8,7 @@ Prefect harness; the late-run automation runs on a Prefect server of its own.
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from contextlib import contextmanager
@@ -152,6 +153,37 @@ def test_notify_schema_names_the_key_and_never_echoes_a_url(hook, where):
     assert len(problems) == 1 and problems[0].startswith(f"{where}:") and SECRET not in problems[0], problems
 
 
+def test_unset_and_git_tracked_secrets_are_warned_about_once_each(tmp_path, monkeypatch):
+    from coursework import notify
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "hook.url").write_text(f"http://127.0.0.1:9/{SECRET}\n")
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({"notify": {"webhooks": [
+        {"file": "hook.url", "events": ["gate_missed"]}, {"env": UNSET_ENV, "events": ["gate_missed"]}]}}))
+    monkeypatch.delenv(UNSET_ENV, raising=False)
+    monkeypatch.setattr(notify, "_warned", set())
+    warnings: list[str] = []
+    for _ in range(2):
+        found = notify.targets(tmp_path, tmp_path / "p.yaml", "gate_missed", warnings.append)
+        assert [(t.label, t.url) for t in found] == [("file hook.url", f"http://127.0.0.1:9/{SECRET}")]
+    assert len(warnings) == 2 and "git does not ignore it" in warnings[0] and "is not set" in warnings[1], warnings
+    assert notify.targets(tmp_path, tmp_path / "p.yaml", "run_failed", warnings.append) == []  # not subscribed
+    (tmp_path / ".gitignore").write_text("hook.url\n")
+    monkeypatch.setattr(notify, "_warned", set())
+    warnings.clear()
+    notify.targets(tmp_path, tmp_path / "p.yaml", "gate_missed", warnings.append)
+    assert len(warnings) == 1 and "is not set" in warnings[0], warnings
+    assert SECRET not in " ".join(warnings)
+
+
+def test_urls_in_a_payload_lose_their_password_and_query():
+    from coursework import notify
+
+    p = notify.payload("run_failed", TASK, f"cannot read https://me:{SECRET}@data.example/x.csv?sig={SECRET}",
+                       source=f"https://data.example/x.csv?sig={SECRET}")
+    assert SECRET not in json.dumps(p) and "data.example/x.csv" in p["text"] and p["event"] == "run_failed"
+
+
 def test_promotions_alert_champion_changed_and_a_dead_webhook_is_a_warning(root, api_url, receiver):
     """Two tasks promoted in one run: one alert each; the unset variable is warned about once; a 500 is a warning."""
     text = _ran(console(root, "run", TASK, "iris_naive_bayes", api_url=api_url), 0)
@@ -234,7 +266,8 @@ def test_a_scheduled_run_that_does_not_start_alerts_from_the_server(root, receiv
     """The automation lives on the Prefect server: the late-runs service marks the run Late, the server sends."""
     from flows import alerts
 
-    fast = {"PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "1", "PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS": "1",
+    fast = {"PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "1",
+            "PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS": "1",
             "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false"}
     with prefect_server(tmp_path / "prefect", env=fast) as api:
         alerts.ensure_automations(api, root / "params.yaml", root)
