@@ -220,7 +220,8 @@ def test_the_project_params_pass(real_params, tmp_path):
 def test_reserved_keys_are_never_tasks(tmp_path, real_params):
     from flows import catalog
 
-    params = {**real_params, "schedule": {"cron": "0 3 * * *"}, "notify": {"email": "me@example.org"}, "retries": 2}
+    notify = {"webhooks": [{"env": "COURSEWORK_WEBHOOK_URL", "events": ["gate_missed"]}]}
+    params = {**real_params, "schedule": {"cron": "0 3 * * *"}, "notify": notify, "retries": 2}
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params, sort_keys=False))
     assert not {"schedule", "notify", "retries", "base"} & set(catalog.tasks(path))
