@@ -19,7 +19,7 @@ from coursework.audit import Entry
 from coursework.errors import CourseworkError, IncompleteVersion
 
 CHAMPION = "champion"
-Listener = Callable[[str, "int | None", int, str, str, str], None]
+Listener = Callable[[str, int | None, int, str, str, str], None]
 _listeners: list[Listener] = []
 log = logging.getLogger(__name__)
 
@@ -69,11 +69,8 @@ def move_alias(task: str, alias: str, version: int, *, kind: str, reason: str, a
                   reason=reason, kind=kind, action=action, state="pending")
     name = audit.next_key(records)
     tracking_registry.set_model_tag(task, name, entry.to_tag())
-    try:
-        tracking.set_alias(task, alias, version)
-    except BaseException:
-        tracking_registry.set_model_tag(task, name, replace(entry, state="aborted").to_tag())
-        raise
+    # a failure here leaves the record pending: settle reads it from where the alias points, never from a guess
+    tracking.set_alias(task, alias, version)
     entry = replace(entry, state="done")
     tracking_registry.set_model_tag(task, name, entry.to_tag())
     return entry

@@ -84,6 +84,11 @@ def test_history_without_json_is_a_table_of_every_move(store, cli):
     assert len(rows) == 3 and "│ champion" in rows[0] and "│ v3" in rows[2]
 
 
+def test_history_of_a_task_never_registered_is_empty(store, cli):
+    result = cli("history", "iris_tree", "--json")
+    assert result.exit_code == 0 and json.loads(result.output) == [], result.output
+
+
 @pytest.mark.parametrize("args, words", [
     (["promote", TASK, "2"], ["Missing option", "--reason"]),
     (["promote", TASK, "2", "--reason", "   "], ["--reason must say why"]),
