@@ -15,8 +15,9 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 
-from coursework import audit, locks, promotion, tracking
+from coursework import audit, promotion, tracking
 from coursework.audit import Entry
+from tests.concurrency.test_locks import _holder, _kill  # another process that holds the champion lock
 from tests.support import console
 
 TASK = "iris_knn"
@@ -142,15 +143,14 @@ def test_a_tampered_artefact_is_refused_with_exit_4(store, cli):
 
 
 def test_promote_waits_for_the_champion_lock_and_gives_up_with_75(store, cli, monkeypatch):
-    """Promotion takes the same per-task lock a run's decision holds (here held by this test process).
-
-    The one real `coursework` process of this module: its exit code and stderr are the console's own.
-    """
+    """Promotion takes the same per-task lock a run's decision holds (here held by another real process)."""
     monkeypatch.setenv("COURSEWORK_LOCK_TIMEOUT", "1")
-    with locks.champion_lock(TASK, tracking.current_uri(), fallback_dir=store / tracking.STORE_DIR, timeout=5):
-        proc = console(store, "promote", TASK, "2", "--reason", "while a run decides")
-    assert proc.returncode == 75, proc.stderr
-    assert "iris_knn champion lock" in proc.stderr and "Traceback" not in proc.stderr
+    holder = _holder("lock", tracking.current_uri(), store)
+    try:
+        result = cli("promote", TASK, "2", "--reason", "while a run decides")
+    finally:
+        _kill(holder)
+    _refused(result, 75, "iris_knn champion lock", "still held")
     assert _champion() == 1 and len(_history(cli)) == 3
 
 
