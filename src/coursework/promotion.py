@@ -90,8 +90,8 @@ def check_version(task: str, version: int, *, force: bool) -> None:
         raise CourseworkError(f"{task} has no version {version}; registered versions: "
                               f"{tracking.registered_versions(task) or 'none'}")
     if not tracking_registry.is_complete(task, version):
-        raise IncompleteVersion(f"{task} version {version} was registered by a run that did not finish "
-                                f"(its registration was never completed); it cannot become champion")
+        raise IncompleteVersion(f"{task} version {version} is incomplete: the run that registered it did not "
+                                "finish, so its lineage may be partial; promote a version whose run finished")
     if tags.get("passed_gate") == "False" and not force:
         raise CourseworkError(f"{task} version {version} missed its gate ({tags.get('decision', 'no decision recorded')}); "
                               "pass --force as well as --reason to promote it anyway")

@@ -28,7 +28,8 @@ def _say(line: str) -> None:
 
 
 def _moved(task: str, entry) -> None:
-    out.print(f"{task}: champion v{entry.from_version or '-'} -> v{entry.to_version} "
+    before = f"v{entry.from_version}" if entry.from_version is not None else "none"
+    out.print(f"{task}: champion {before} -> v{entry.to_version} "
               f"({entry.kind}, by {escape(entry.user)}): {escape(entry.reason)}", highlight=False)
 
 
@@ -90,6 +91,7 @@ def history(
         table.add_column(name, no_wrap=True)  # a time or version cut short would be misread
     table.add_column("reason", overflow="fold")
     for e in entries:
-        table.add_row(e.time[:19].replace("T", " "), e.alias, f"v{e.from_version}" if e.from_version else "-", f"v{e.to_version}",
-                      escape(e.user), e.kind, escape(e.reason))
+        before = f"v{e.from_version}" if e.from_version is not None else "-"
+        table.add_row(e.time[:19].replace("T", " "), e.alias, before, f"v{e.to_version}", escape(e.user), e.kind,
+                      escape(e.reason))
     out.print(table)
