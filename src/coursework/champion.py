@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from coursework import evaluate, locks, register, tracking
+from coursework import evaluate, locks, promotion, register, tracking
 from coursework.config import TaskParams, thaw
 from coursework.register import Comparison, Decision, Footing
 from coursework.spec import TaskSpec
@@ -98,8 +98,11 @@ def register_decided(spec: TaskSpec, params: TaskParams, metrics: Mapping[str, f
         decision = register.decide_against(metrics, params.gate, spec.primary_metric, comparison)
         tags = {**lineage, **footing.tags(), **(comparison.tags(spec.primary_metric) if comparison else {}),
                 "passed_gate": decision.passed_gate, "decision": "; ".join(decision.reasons)}
-        # crash-ordered: every tag in the create call, then the completion mark, then the alias as the last act
+        # crash-ordered: every tag in the create call, then the completion mark, then the alias (between its
+        # audit record written pending and marked done: promotion.move_alias) as the last act
         version = tracking.register_version(model_uri, spec.name, tags)
         tracking.complete_version(spec.name, version)
-        tracking.set_alias(spec.name, decision.alias, version)
+        moved = promotion.move_alias(spec.name, decision.alias, version, kind="gate", action="gate",
+                                     reason="; ".join(decision.reasons))  # recorded in the audit trail
+    promotion.notify_entry(spec.name, moved)
     return version, decision

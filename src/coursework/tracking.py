@@ -265,16 +265,23 @@ def registered_versions(task: str) -> list[int]:
         return []
 
 
-def load_alias_model(task: str, alias: str = "champion"):
-    """`models:/<task>@<alias>` as a pyfunc model, loaded from a copy whose files match their registered sha256."""
-    version = MlflowClient().get_model_version_by_alias(task, alias)
-    what = f"models:/{task}@{alias} (version {version.version})"
-    expected = artifacts.hashes_from_tags(version.tags, what=what)
+@contextmanager
+def verified_copy(task: str, version: int, *, what: str) -> Iterator[Path]:
+    """A temporary copy of a version's model files, each checked against its registered sha256 and the allow-list."""
+    tags = MlflowClient().get_model_version(task, str(version)).tags
+    expected = artifacts.hashes_from_tags(tags, what=what)
     with tempfile.TemporaryDirectory(prefix="coursework-model-") as tmp:
-        local = _download_model(f"models:/{task}/{version.version}", tmp)
+        local = _download_model(f"models:/{task}/{version}", tmp)
         artifacts.verify_tree(local, expected, what=what)
         flavor = Model.load(local / "MLmodel").flavors.get("sklearn", {})
         artifacts.check_trusted(flavor.get("skops_trusted_types"), what=what)
+        yield local
+
+
+def load_alias_model(task: str, alias: str = "champion"):
+    """`models:/<task>@<alias>` as a pyfunc model, loaded from a copy whose files match their registered sha256."""
+    version = MlflowClient().get_model_version_by_alias(task, alias).version
+    with verified_copy(task, int(version), what=f"models:/{task}@{alias} (version {version})") as local:
         return mlflow.pyfunc.load_model(str(local))  # read into memory: the copy can go
 
 
