@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-from coursework import notify, tracking
+from coursework import notify
 from coursework.config import thaw
 from coursework.download import redact_url
 from coursework.errors import CourseworkError, ValidationFailed
@@ -95,15 +95,8 @@ def champion_changed(root: str | Path, task: str, from_version: int | None, to_v
     return send(root, params_path or Path(root) / "params.yaml", message)
 
 
-def champion_version(task: str) -> int | None:
-    """The version `champion` points at now: what a promotion by this run would move it from."""
-    current = tracking.alias_version(task)
-    return int(current["version"]) if current else None
-
-
 def after_register(task: str, params_path: str, root: str | Path, decision: Mapping[str, Any],
-                   metrics: Mapping[str, float], *, primary: str, gate: Mapping[str, Any],
-                   previous: int | None) -> None:
+                   metrics: Mapping[str, float], *, primary: str, gate: Mapping[str, Any]) -> None:
     """gate_missed for a version that missed its gate; champion_changed for one the gate promoted."""
     from prefect.runtime import flow_run
 
@@ -117,7 +110,7 @@ def after_register(task: str, params_path: str, root: str | Path, decision: Mapp
             baseline=metrics.get(f"baseline_{primary}"), gate=thaw(gate), reasons=reasons,
             flow_run_id=str(flow_run.id)))
     if decision["promoted"]:
-        champion_changed(root, task, previous, version, "gate", "; ".join(decision["reasons"]), params_path=params_path,
+        champion_changed(root, task, decision["previous_champion"], version, "gate", "; ".join(decision["reasons"]), params_path=params_path,
                          metric=primary, value=value)
 
 

@@ -106,13 +106,13 @@ def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, sn
         "git_commit": tracking.git_commit(CODE_DIR), "data_hash": snapshot.content_hash,
         "params_hash": ctx.params.params_hash, "prefect_flow_run_id": str(flow_run.id), "data_version": data_version,
     }
-    version, decision = champion.register_decided(ctx.spec, ctx.params, result.metrics, model, model_uri, parts, lineage,
+    version, decision, previous = champion.register_decided(ctx.spec, ctx.params, result.metrics, model, model_uri, parts, lineage,
                                                   root=ctx.root, say=log.info)  # under the task's champion lock
     tracking.set_tags({"model_version": version, "alias": decision.alias, "decision": "; ".join(decision.reasons)})
     verb = "promoted to champion" if decision.promote else "kept as challenger"
     log.info("register: version %d %s: %s", version, verb, "; ".join(decision.reasons))
     return {"version": version, "alias": decision.alias, "passed_gate": decision.passed_gate,
-            "promoted": decision.promote, "reasons": list(decision.reasons)}
+            "promoted": decision.promote, "reasons": list(decision.reasons), "previous_champion": previous}
 
 
 @task(name="write-reports", **STEP)
@@ -139,10 +139,9 @@ def train_flow(task: str, params_path: str = "params.yaml", root: str = ".", dat
     parts, pipeline = features_step(ctx, frame)
     model, choice = train_step(ctx, parts, pipeline)
     result = evaluate_step(ctx, model, choice, parts, pipeline)
-    previous = alerts.champion_version(task)  # what a promotion moves `champion` from, for its alert
     decision = register_step(ctx, model, parts, result, snapshot, data_version)
     alerts.after_register(task, params_path, ctx.root, decision, result.metrics, primary=ctx.spec.primary_metric,
-                          gate=ctx.params.gate, previous=previous)  # gate_missed / champion_changed
+                          gate=ctx.params.gate)  # gate_missed / champion_changed
     if metrics_out or plots_out:
         reports_step(result, decision, metrics_out, plots_out)
     return {"data_hash": snapshot.content_hash, "primary": ctx.spec.primary_metric, "metrics": result.metrics,

@@ -83,7 +83,7 @@ def compare(task: str, problem: str, primary: str, champion: Mapping[str, Any] |
 
 def register_decided(spec: TaskSpec, params: TaskParams, metrics: Mapping[str, float], model, model_uri: str, parts,
                      lineage: Mapping[str, Any], *, root: Path,
-                     say: Callable[[str], None] | None = None) -> tuple[int, Decision]:
+                     say: Callable[[str], None] | None = None) -> tuple[int, Decision, int | None]:
     """Register a new version and give it its alias, deciding under the task's champion lock.
 
     Reading the champion, comparing, registering and moving the alias happen while the lock is held,
@@ -102,7 +102,6 @@ def register_decided(spec: TaskSpec, params: TaskParams, metrics: Mapping[str, f
         # audit record written pending and marked done: promotion.move_alias) as the last act
         version = tracking.register_version(model_uri, spec.name, tags)
         tracking.complete_version(spec.name, version)
-        moved = promotion.move_alias(spec.name, decision.alias, version, kind="gate", action="gate",
-                                     reason="; ".join(decision.reasons))  # recorded in the audit trail
-    promotion.notify_entry(spec.name, moved)
-    return version, decision
+        promotion.move_alias(spec.name, decision.alias, version, kind="gate", action="gate",
+                             reason="; ".join(decision.reasons))  # recorded in the audit trail
+    return version, decision, (int(champion["version"]) if champion else None)  # the champion it was decided against

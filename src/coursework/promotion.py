@@ -9,7 +9,6 @@ files that fail their sha256 check exit 4, as they do for `predict`.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -19,31 +18,6 @@ from coursework.audit import Entry
 from coursework.errors import CourseworkError, IncompleteVersion
 
 CHAMPION = "champion"
-Listener = Callable[[str, int | None, int, str, str, str], None]
-_listeners: list[Listener] = []
-log = logging.getLogger(__name__)
-
-
-def on_champion_change(listener: Listener) -> Listener:
-    """Call `listener(task, from_version, to_version, kind, reason, user)` after every champion move."""
-    _listeners.append(listener)
-    return listener
-
-
-def notify(task: str, from_version: int | None, to_version: int, kind: str, reason: str, user: str) -> None:
-    """Tell every listener (alerts) about a champion move that has happened; a failing listener undoes nothing."""
-    for listener in list(_listeners):
-        try:
-            listener(task, from_version, to_version, kind, reason, user)
-        except Exception as exc:  # noqa: BLE001 - the move is made and recorded; an alert's failure is only logged
-            log.warning("champion-change listener %r failed: %s", listener, exc)
-
-
-def notify_entry(task: str, entry: Entry | None) -> None:
-    if entry is not None and entry.alias == CHAMPION:
-        notify(task, entry.from_version, entry.to_version, entry.kind, entry.reason, entry.user)
-
-
 def _trail(task: str) -> tuple[list[tuple[str, Entry]], list[tuple[str, Entry]]]:
     """The records as stored, and the same with pending ones settled against where their aliases point now."""
     records = audit.read(tracking_registry.model_tags(task))
@@ -111,7 +85,6 @@ def promote(task: str, version: int, *, reason: str | None, force: bool, root: P
             return None
         check_version(task, version, force=force)
         entry = move_alias(task, CHAMPION, version, kind="manual", reason=why, action="promote")
-    notify_entry(task, entry)  # after the lock: a slow webhook never holds up a run's decision
     return entry
 
 
@@ -126,5 +99,4 @@ def rollback(task: str, *, reason: str | None, root: Path, say: Callable[[str], 
             raise CourseworkError(f"{task}: nothing to roll back to: {where}")
         check_version(task, target, force=True)  # it was champion once: its gate was passed or overridden then
         entry = move_alias(task, CHAMPION, target, kind="manual", reason=why, action="rollback")
-    notify_entry(task, entry)
     return entry

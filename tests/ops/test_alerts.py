@@ -237,15 +237,19 @@ def test_any_other_failed_run_alerts_run_failed(root, cli, receiver):
     assert "truncated" in p["message"] and p["flow_run_id"]
 
 
-def test_a_hand_promotion_alerts_through_the_same_webhooks(root, receiver):
-    from flows import alerts
-
-    sent = alerts.champion_changed(root, TASK, 2, 1, "manual", "rollback: v2 drifted", "alice")
+def test_a_hand_promotion_and_rollback_alert_through_the_same_webhooks(root, cli, receiver, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "alice")
+    champion = int(registry_state(TASK, root)["champion"])
+    newest = max(registry_state(TASK, root)["versions"])  # the challenger that missed its strict gate
+    _ran_here(cli("promote", TASK, str(newest), "--force", "--reason", "accepted by hand"), 0)
+    _ran_here(cli("rollback", TASK, "--reason", "rollback: drifted"), 0)
     payloads = _only(receiver.take(), "champion_changed")
-    assert sent == 1 and len(payloads) == 2  # the dead webhook got it too, and answered 500
-    p = next(p for p in payloads if p["_path"].startswith("/hook"))
-    assert (p["from_version"], p["to_version"], p["kind"], p["user"]) == (2, 1, "manual", "alice")
-    assert p["reason"] == "rollback: v2 drifted" and "from version 2 to version 1" in p["text"]
+    hook = [p for p in payloads if p["_path"].startswith("/hook")]
+    assert len(payloads) == 4 and len(hook) == 2  # the dead webhook got both too, and answered 500
+    moves = [(p["from_version"], p["to_version"], p["kind"], p["user"], p["reason"]) for p in hook]
+    assert moves == [(champion, newest, "manual", "alice", "accepted by hand"),
+                     (newest, champion, "manual", "alice", "rollback: drifted")]
+    assert f"from version {newest} to version {champion}" in hook[1]["text"]
 
 
 @contextmanager

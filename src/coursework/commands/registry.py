@@ -28,9 +28,14 @@ def _say(line: str) -> None:
 
 
 def _moved(task: str, entry) -> None:
+    """Say the move, then alert the notify block's webhooks (a failed send is a warning: the move stands)."""
+    from flows import alerts
+
     before = f"v{entry.from_version}" if entry.from_version is not None else "none"
     out.print(f"{task}: champion {before} -> v{entry.to_version} "
               f"({entry.kind}, by {escape(entry.user)}): {escape(entry.reason)}", highlight=False)
+    alerts.champion_changed(ROOT.resolve(), task, entry.from_version, entry.to_version, entry.kind, entry.reason,
+                            entry.user)
 
 
 @app.command()
