@@ -20,8 +20,9 @@ from coursework.errors import CourseworkError
 from coursework.params_schema import Retries
 
 MAX_WAIT_S = 60.0
-# MLflow's error codes for a server that may answer next time (mlflow.protos.databricks_pb2)
-TRANSIENT_MLFLOW_CODES = frozenset({"TEMPORARILY_UNAVAILABLE", "REQUEST_LIMIT_EXCEEDED", "INTERNAL_ERROR"})
+# MLflow's error codes for a server that may answer next time (mlflow.protos.databricks_pb2); not INTERNAL_ERROR,
+# which MLflow gives any error raised without a code
+TRANSIENT_MLFLOW_CODES = frozenset({"TEMPORARILY_UNAVAILABLE", "REQUEST_LIMIT_EXCEEDED", "SERVICE_UNDER_MAINTENANCE"})
 
 
 @dataclass(frozen=True)
