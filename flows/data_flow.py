@@ -11,7 +11,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 
-from coursework import ingest, tracking, validate, versioning
+from coursework import datapush, ingest, tracking, validate, versioning
 from flows.context import STEP, RunContext, make_context, retried
 
 
@@ -46,6 +46,16 @@ def snapshot_step(ctx: RunContext, staged: ingest.Snapshot, accept: bool) -> tup
     return snapshot, recorded
 
 
+@task(name="push-data", **STEP)
+def push_step(ctx: RunContext, recorded: versioning.Recorded) -> None:
+    """A new data version goes beside the MLflow run (data.dvc) and to the default DVC remote; a failed push warns."""
+    log = get_run_logger()
+    tracking.log_text(recorded.text, versioning.DVC_FILE)
+    pushed = datapush.push_data(ctx.root)
+    tracking.set_tags({"data_remote": pushed.remote or "-", "data_pushed": str(pushed.ok and bool(pushed.remote)).lower()})
+    (log.info if pushed.ok else log.warning)("push: %s", pushed.message)
+
+
 @flow(name="coursework-data", flow_run_name="{task}-data", log_prints=True)
 def data_flow(task: str, source: str | None = None, params_path: str = "params.yaml", root: str = ".",
               accept_new_data: bool = False) -> dict[str, Any]:
@@ -58,5 +68,7 @@ def data_flow(task: str, source: str | None = None, params_path: str = "params.y
     frame, staged = retried(ingest_step, ctx)(ctx, source)
     retried(validate_step, ctx)(ctx, frame, staged)
     snapshot, recorded = retried(snapshot_step, ctx)(ctx, staged, accept=accept_new_data or source is not None)
+    if recorded.new:
+        push_step(ctx, recorded)
     return {"task": task, "data_hash": snapshot.content_hash, "data_version": recorded.version,
             "warning": recorded.warning, "source": snapshot.manifest["source"]}
