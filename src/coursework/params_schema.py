@@ -134,9 +134,9 @@ class TaskWhen(When):
 
 
 class Schedule(When):
-    """`schedule:`: the all-tasks deployment's cron/interval, one per task under `tasks`, in an explicit timezone."""
+    """`schedule:`: the all-tasks deployment's cron/interval, one per task under `tasks`, in one named time zone."""
 
-    timezone: str
+    timezone: str = "UTC"  # an IANA name; never the machine's local zone
     tasks: dict[str, TaskWhen] = Field(default_factory=dict)
 
     @field_validator("timezone")
