@@ -6,14 +6,14 @@ and the data is in this clone's DVC cache, so `dvc push data.dvc` later sends it
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-DVC_FILE = "data.dvc"
+from coursework.versioning import DVC_FILE
+from coursework.versioning import _dvc  # the one way this project runs DVC's CLI
+
 _USERINFO = re.compile(r"(\w+://)[^/@\s]+@")
 
 
@@ -24,11 +24,6 @@ class Pushed:
     remote: str | None
     ok: bool
     message: str
-
-
-def _dvc(root: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DVC_NO_ANALYTICS": "1"}
-    return subprocess.run([sys.executable, "-m", "dvc", *args], cwd=root, env=env, capture_output=True, text=True)
 
 
 def _last_line(done: subprocess.CompletedProcess) -> str:

@@ -19,7 +19,7 @@ from tenacity import Retrying, RetryCallState, retry_if_exception, stop_after_at
 from coursework.errors import CourseworkError
 from coursework.params_schema import Retries
 
-MAX_WAIT_S = 60.0
+MAX_WAIT_S = 60.0  # the longest wait between two download attempts
 # MLflow's error codes for a server that may answer next time (mlflow.protos.databricks_pb2); not INTERNAL_ERROR,
 # which MLflow gives any error raised without a code
 TRANSIENT_MLFLOW_CODES = frozenset({"TEMPORARILY_UNAVAILABLE", "REQUEST_LIMIT_EXCEEDED", "SERVICE_UNDER_MAINTENANCE"})
@@ -33,10 +33,6 @@ class RetryPolicy:
     steps: int = Retries().steps
     backoff_s: float = Retries().backoff_s
     jitter: float = Retries().jitter
-
-    def delays(self) -> list[float]:
-        """The waits before each step retry: backoff_s, 2x, 4x ... (Prefect adds the jitter)."""
-        return [min(self.backoff_s * 2 ** i, MAX_WAIT_S) for i in range(self.steps)]
 
 
 def policy(params: Mapping[str, Any]) -> RetryPolicy:
