@@ -133,3 +133,28 @@ def test_without_a_stack_both_exit_2_and_say_to_run_up(tmp_path, args):
     done = console(tmp_path, "schedule", *args)
     assert done.returncode == 2
     assert "coursework up" in done.stderr and "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("block, where", [
+    ({"timezone": "Mars/Olympus", "cron": "0 3 * * *"}, "schedule.timezone"),
+    ({"cron": "0 3 * * *", "interval": 60}, "schedule: "),
+    ({"tasks": {TASK: {}}}, f"schedule.tasks.{TASK}"),
+    ({"tasks": {"no_such_task": {"interval": 60}}}, "schedule.tasks.no_such_task: not a task"),
+    ({"interval": 0}, "schedule.interval"),
+    ({"cron": "0 3 * * *", "timezon": "UTC"}, "schedule.timezon: unknown key"),
+], ids=["zone", "both", "task-without-timing", "unknown-task", "zero-interval", "typo"])
+def test_the_schedule_block_is_checked_key_by_key(block, where):
+    from coursework.params_schema import schema_problems
+
+    problems = schema_problems({**yaml.safe_load(PARAMS.read_text()), "schedule": block})
+    assert any(line.startswith(where) for line in problems["schedule"]), problems
+
+
+def test_the_plan_gives_each_deployment_its_timing_and_the_project_root(tmp_path):
+    from flows.schedules import ALL_NAME, plan
+
+    planned = {p.name: p for p in plan({"schedule": SCHEDULE}, [TASK, "wine_dense"], root=tmp_path,
+                                       params_path=tmp_path / "params.yaml")}
+    assert (planned[ALL_NAME].cron, planned[TASK].interval, planned["wine_dense"].cron) == ("0 3 * * *", 3600, None)
+    assert planned[TASK].parameters == {"task": TASK, "params_path": str(tmp_path / "params.yaml"),
+                                        "root": str(tmp_path)}
