@@ -52,7 +52,8 @@ def push_step(ctx: RunContext, recorded: versioning.Recorded) -> None:
     log = get_run_logger()
     tracking.log_text(recorded.text, versioning.DVC_FILE)
     pushed = datapush.push_data(ctx.root)
-    tracking.set_tags({"data_remote": pushed.remote or "-", "data_pushed": str(pushed.ok and bool(pushed.remote)).lower()})
+    sent = pushed.ok and pushed.remote is not None
+    tracking.set_tags({"data_remote": pushed.remote or "-", "data_pushed": str(sent).lower()})
     (log.info if pushed.ok else log.warning)("push: %s", pushed.message)
 
 

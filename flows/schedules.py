@@ -54,7 +54,8 @@ def plan(loaded: Mapping[str, Any], tasks: list[str], *, root: Path, params_path
     planned = [Planned(ALL_ENTRY, ALL_NAME, common, block.get("cron"), block.get("interval"), zone)]
     for task in tasks:
         when = (block.get("tasks") or {}).get(task) or {}
-        planned.append(Planned(TASK_ENTRY, task, {"task": task, **common}, when.get("cron"), when.get("interval"), zone))
+        planned.append(Planned(TASK_ENTRY, task, {"task": task, **common}, when.get("cron"), when.get("interval"),
+                               zone))
     return planned
 
 
@@ -140,7 +141,7 @@ def _next_scheduled(client: Any, deployment_id: Any) -> datetime | None:
 
 
 def listing(work_pool: str) -> list[Listed]:
-    """The deployments in `work_pool`, each with its schedule and next run (Prefect's scheduled run, else the rule's)."""
+    """The deployments in `work_pool` with their schedule and next run (Prefect's scheduled run, else the rule's)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import WorkPoolFilter
 

@@ -106,7 +106,7 @@ def fetch_url(source: str, dest_dir: Path, retries: RetryPolicy | None = None) -
 
 
 def fetch_checked(url: str, sha256: str, dest_dir: Path, retries: RetryPolicy) -> Path:
-    """The fetch below the https check: stream `url` (retries.fetch more tries on a transient error), check its sha256."""
+    """The fetch below the https check: stream `url` (retries.fetch more tries if transient), check its sha256."""
     limit = max_bytes()
     target = Path(dest_dir) / (Path(urlsplit(url).path).name or "download.csv")
     attempts = fetch_retrying(retries, worth=_worth_retrying, sleep=lambda s: _sleep(s), before_sleep=_say_retry)

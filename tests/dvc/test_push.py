@@ -52,7 +52,8 @@ def test_a_new_data_version_is_pushed_to_the_default_remote_and_logged(prefect_h
     assert logged == (dvc_root / versioning.DVC_FILE).read_text()  # the version this run recorded
     assert result["data_version"] in logged
     assert tags["data_remote"] == "store" and tags["data_pushed"] == "true"
-    assert json.loads(dvc(dvc_root, "status", "--cloud", "--json", versioning.DVC_FILE).stdout) == {}  # remote has it all
+    cloud = dvc(dvc_root, "status", "--cloud", "--json", versioning.DVC_FILE)
+    assert json.loads(cloud.stdout) == {}  # the remote has every file of this version
     assert any((tmp_path / "remote").rglob("*.dir"))
 
 

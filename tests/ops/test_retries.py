@@ -29,7 +29,7 @@ FAST = dict(backoff_s=0.01, jitter=0.5)
 
 @contextmanager
 def flaky_server(failures: int, tls: tuple[Path, Path] | None = None):
-    """A local HTTP(S) server that answers 503 `failures` times, then serves the iris CSV; yields (url, requests seen)."""
+    """A local HTTP(S) server: 503 `failures` times, then the iris CSV; yields (url, requests seen)."""
     seen: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -83,13 +83,16 @@ def tls_pair(tmp_path) -> tuple[Path, Path]:
     return cert, key
 
 
-def test_through_the_cli_retries_1_stops_at_ingest_with_exit_2(project_root, tls_pair, monkeypatch):
+def test_through_the_cli_retries_1_stops_at_ingest_with_exit_2(prefect_harness, project_root, tls_pair, monkeypatch):
+    from prefect.settings import PREFECT_API_URL
+
     params = yaml.safe_load((project_root / "params.yaml").read_text())
     params["retries"] = {"fetch": 1, "steps": 2, **FAST}
     (project_root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_pair[0]))
     with flaky_server(failures=2, tls=tls_pair) as (url, seen):
-        done = console(project_root, "run", "iris_knn", "--source", f"{url}#sha256={SHA}")
+        done = console(project_root, "run", "iris_knn", "--source", f"{url}#sha256={SHA}",
+                       api_url=PREFECT_API_URL.value())  # the session's server: no server start in the CLI
     assert done.returncode == 2, done.stderr
     assert "HTTP 503 (2 attempts" in done.stderr and "Traceback" not in done.stderr + done.stdout
     assert len(seen) == 2  # the fetch's own retries only: a SourceError is never retried again as a step

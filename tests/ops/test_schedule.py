@@ -48,8 +48,8 @@ def _start_worker(api: str, home: Path, log: Path) -> subprocess.Popen:
     env.update({"PREFECT_API_URL": api, "PREFECT_HOME": str(home), "PREFECT_WORKER_QUERY_SECONDS": "2",
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
     with log.open("w") as sink:
-        return subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--type", "process"],
-                                env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+        cmd = [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--type", "process"]
+        return subprocess.Popen(cmd, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 @pytest.fixture(scope="module")
@@ -117,11 +117,12 @@ def test_a_deployment_triggered_through_the_api_is_run_by_the_worker_and_registe
     assert client.get_run(version.run_id).data.tags["prefect_flow_run_id"] == str(triggered.id)
 
 
-def test_a_bad_cron_is_refused_naming_its_key(tmp_path):
+def test_a_bad_cron_is_refused_naming_its_key(stack, tmp_path):
+    root, _, _ = stack
     bad = yaml.safe_load(PARAMS.read_text())
     bad["schedule"] = {**SCHEDULE, "cron": "61 3 * * *"}
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(bad, sort_keys=False))
-    done = console(tmp_path, "schedule")
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad, sort_keys=False))
+    done = console(root, "schedule", "--params", tmp_path / "bad.yaml")
     assert done.returncode == 2
     assert "schedule.cron: " in done.stderr and "61 3 * * *" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout

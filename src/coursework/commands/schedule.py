@@ -60,8 +60,8 @@ def schedule(
     """Register the all-tasks flow and each task as deployments in the stack's work pool, on params.yaml's schedule."""
     _quiet_services()
     try:
-        planned = None if list_ else _plan(params)  # a bad params file is named before the stack is looked for
-        state = _stack()
+        state = _stack()  # first: it is cheap, and nothing here works without it
+        planned = None if list_ else _plan(params)
         if list_:
             _list(state)
         else:
