@@ -11,13 +11,14 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 
-from coursework import ingest, tracking, validate, versioning
-from flows.context import STEP, RunContext, make_context
+from coursework import datapush, ingest, tracking, validate, versioning
+from flows.context import STEP, RunContext, make_context, retried
 
 
 @task(name="ingest", **STEP)
 def ingest_step(ctx: RunContext, source: str | None):
-    frame, staged = ingest.stage_source(ctx.spec, source=source, options=ctx.params.source, work_dir=ctx.work_dir)
+    frame, staged = ingest.stage_source(ctx.spec, source=source, options=ctx.params.source, work_dir=ctx.work_dir,
+                                        retries=ctx.retries)
     get_run_logger().info("ingest: %d rows x %d columns from %s (sha256 %s)", len(frame), frame.shape[1],
                           staged.manifest["source"], staged.content_hash[:12])
     return frame, staged
@@ -45,6 +46,17 @@ def snapshot_step(ctx: RunContext, staged: ingest.Snapshot, accept: bool) -> tup
     return snapshot, recorded
 
 
+@task(name="push-data", **STEP)
+def push_step(ctx: RunContext, recorded: versioning.Recorded) -> None:
+    """A new data version goes beside the MLflow run (data.dvc) and to the default DVC remote; a failed push warns."""
+    log = get_run_logger()
+    tracking.log_text(recorded.text, versioning.DVC_FILE)
+    pushed = datapush.push_data(ctx.root)
+    sent = pushed.ok and pushed.remote is not None
+    tracking.set_tags({"data_remote": pushed.remote or "-", "data_pushed": str(sent).lower()})
+    (log.info if pushed.ok else log.warning)("push: %s", pushed.message)
+
+
 @flow(name="coursework-data", flow_run_name="{task}-data", log_prints=True)
 def data_flow(task: str, source: str | None = None, params_path: str = "params.yaml", root: str = ".",
               accept_new_data: bool = False) -> dict[str, Any]:
@@ -54,8 +66,10 @@ def data_flow(task: str, source: str | None = None, params_path: str = "params.y
     changed become a new data version.
     """
     ctx = make_context(task, params_path, root)
-    frame, staged = ingest_step(ctx, source)
-    validate_step(ctx, frame, staged)
-    snapshot, recorded = snapshot_step(ctx, staged, accept=accept_new_data or source is not None)
+    frame, staged = retried(ingest_step, ctx)(ctx, source)
+    retried(validate_step, ctx)(ctx, frame, staged)
+    snapshot, recorded = retried(snapshot_step, ctx)(ctx, staged, accept=accept_new_data or source is not None)
+    if recorded.new:
+        push_step(ctx, recorded)
     return {"task": task, "data_hash": snapshot.content_hash, "data_version": recorded.version,
             "warning": recorded.warning, "source": snapshot.manifest["source"]}

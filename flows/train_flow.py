@@ -17,7 +17,7 @@ from coursework import champion, deep, evaluate, features, ingest, reports, trac
 from coursework.config import thaw
 from coursework.errors import DataVersionError
 from flows import alerts
-from flows.context import CODE_DIR, STEP, RunContext, make_context
+from flows.context import CODE_DIR, STEP, RunContext, make_context, retried
 
 
 @task(name="load-snapshot", **STEP)
@@ -105,6 +105,8 @@ def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, sn
     lineage = {
         "git_commit": tracking.git_commit(CODE_DIR), "data_hash": snapshot.content_hash,
         "params_hash": ctx.params.params_hash, "prefect_flow_run_id": str(flow_run.id), "data_version": data_version,
+        # the run a user or a deployment started (task_flow's, or the all-tasks flow's) above this training run
+        "prefect_root_flow_run_id": str(flow_run.root_flow_run_id),
     }
     version, decision, previous = champion.register_decided(ctx.spec, ctx.params, result.metrics, model, model_uri, parts, lineage,
                                                   root=ctx.root, say=log.info)  # under the task's champion lock
@@ -135,11 +137,11 @@ def train_flow(task: str, params_path: str = "params.yaml", root: str = ".", dat
     data.dvc records (`--from-snapshot`, what `dvc repro` runs).
     """
     ctx = make_context(task, params_path, root)
-    frame, snapshot = load_step(ctx, data_hash)
-    parts, pipeline = features_step(ctx, frame)
-    model, choice = train_step(ctx, parts, pipeline)
-    result = evaluate_step(ctx, model, choice, parts, pipeline)
-    decision = register_step(ctx, model, parts, result, snapshot, data_version)
+    frame, snapshot = retried(load_step, ctx)(ctx, data_hash)
+    parts, pipeline = retried(features_step, ctx)(ctx, frame)
+    model, choice = retried(train_step, ctx)(ctx, parts, pipeline)
+    result = retried(evaluate_step, ctx)(ctx, model, choice, parts, pipeline)
+    decision = register_step(ctx, model, parts, result, snapshot, data_version)  # not retried: a second try would register a second version
     alerts.after_register(task, params_path, ctx.root, decision, result.metrics, primary=ctx.spec.primary_metric,
                           gate=ctx.params.gate)  # gate_missed / champion_changed
     if metrics_out or plots_out:

@@ -381,3 +381,4 @@ def main() -> None:
                   highlight=False, soft_wrap=True)
         sys.exit(EX_SOFTWARE)
 from coursework.commands import registry  # noqa: E402,F401
+from coursework.commands import schedule  # noqa: E402,F401

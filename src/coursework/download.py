@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import RetryCallState
 
 from coursework.errors import SourceError
 from coursework.fsutil import atomic_path
+from coursework.retrying import RetryPolicy, fetch_retrying
 
 MAX_MB_ENV = "COURSEWORK_MAX_DOWNLOAD_MB"
 DEFAULT_MAX_MB = 200
 CHUNK = 1 << 20
 SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+log = logging.getLogger(__name__)
 
 
 def is_url(source: str) -> bool:
@@ -63,12 +67,18 @@ def _worth_retrying(exc: BaseException) -> bool:
     return isinstance(exc, requests.RequestException) and not (status and status < 500)
 
 
-@retry(
-    retry=retry_if_exception(_worth_retrying),
-    wait=wait_exponential(multiplier=1, min=1, max=30),
-    stop=stop_after_attempt(4),
-    reraise=True,
-)
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up at each wait, so a test can skip the waits
+
+
+def _say_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    why = f"HTTP {status}" if status else type(exc).__name__  # the exception's text may quote the full URL
+    log.warning("download failed (%s, attempt %d); trying again in %.1f s", why, state.attempt_number,
+                state.upcoming_sleep)
+
+
 def _stream(url: str, target: Path, limit: int) -> str:
     """Stream `url` into `target`, stopping past `limit` bytes; the sha256 of what arrived."""
     digest, size = hashlib.sha256(), 0
@@ -89,18 +99,27 @@ def _stream(url: str, target: Path, limit: int) -> str:
     return digest.hexdigest()
 
 
-def fetch_url(source: str, dest_dir: Path) -> Path:
+def fetch_url(source: str, dest_dir: Path, retries: RetryPolicy | None = None) -> Path:
     """Download `https://...#sha256=<hex>` (retrying with back-off) and check it before anyone reads it."""
     url, sha256 = parse_source(source)
+    return fetch_checked(url, sha256, dest_dir, retries or RetryPolicy())
+
+
+def fetch_checked(url: str, sha256: str, dest_dir: Path, retries: RetryPolicy) -> Path:
+    """The fetch below the https check: stream `url` (retries.fetch more tries if transient), check its sha256."""
     limit = max_bytes()
     target = Path(dest_dir) / (Path(urlsplit(url).path).name or "download.csv")
+    attempts = fetch_retrying(retries, worth=_worth_retrying, sleep=lambda s: _sleep(s), before_sleep=_say_retry)
     with atomic_path(target) as tmp:  # a cut or refused download never lands under its name
         try:
-            digest = _stream(url, tmp, limit)
+            digest = attempts(_stream, url, tmp, limit)
         except requests.RequestException as exc:  # its text may quote the full URL: name the kind only
             status = getattr(exc.response, "status_code", None)
+            tries = retries.fetch + 1 if _worth_retrying(exc) else 1
             raise SourceError(f"could not download {redact_url(url)}: "
-                              f"{f'HTTP {status}' if status else type(exc).__name__}") from None
+                              f"{f'HTTP {status}' if status else type(exc).__name__} "
+                              f"({tries} attempt{'s' if tries > 1 else ''}; retries.fetch in params.yaml sets how many)"
+                              ) from None
         if digest != sha256:
             raise SourceError(f"{redact_url(url)}: sha256 {digest} does not match the expected {sha256}")
     return target

@@ -17,6 +17,7 @@ from coursework import fsutil
 from coursework.download import fetch_url, is_url, redact_url
 from coursework.errors import SourceError, ValidationFailed
 from coursework.fsutil import file_sha256 as content_hash  # a snapshot's data hash
+from coursework.retrying import RetryPolicy
 
 SNAPSHOT = "raw.csv"
 MANIFEST = "manifest.json"
@@ -160,7 +161,8 @@ def quarantine_snapshot(staged: Snapshot, *, rejected_root: Path, report: Mappin
 
 
 def read_source(
-    source: str | None, *, default: Any, default_label: str, options: Mapping[str, Any], download_dir: Path
+    source: str | None, *, default: Any, default_label: str, options: Mapping[str, Any], download_dir: Path,
+    retries: RetryPolicy | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """The task's default data (a PyPI package or a generator), a local file, or a URL with #sha256=."""
     if source is None:
@@ -169,16 +171,17 @@ def read_source(
     if is_url(source):
         folder = fsutil.run_dir(download_dir, "download")  # this run's own; a sweep removes it if the run is killed
         try:
-            return read_table(fetch_url(source, folder)), redact_url(source)
+            return read_table(fetch_url(source, folder, retries)), redact_url(source)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     return read_table(source), str(Path(source).resolve())
 
 
-def stage_source(spec: Any, *, source: str | None, options: Mapping[str, Any], work_dir: Path) -> tuple[pd.DataFrame, Snapshot]:
+def stage_source(spec: Any, *, source: str | None, options: Mapping[str, Any], work_dir: Path,
+                 retries: RetryPolicy | None = None) -> tuple[pd.DataFrame, Snapshot]:
     """Read a task's source (its default or the user's), map known headers, and stage the batch."""
     frame, label = read_source(source, default=spec.load_default, default_label=spec.source_label,
-                               options=options, download_dir=work_dir / "downloads")
+                               options=options, download_dir=work_dir / "downloads", retries=retries)
     frame = apply_aliases(frame, spec.column_aliases)
     frame = drop_ignored(apply_value_aliases(frame, spec.value_aliases), spec.ignored_columns)
     return frame, stage_snapshot(frame, task=spec.name, source=label, staging_root=work_dir / "staging")

@@ -6,8 +6,11 @@ its source options, its report metrics) is checked at the entry point, which kno
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, Mapping, Union
+from zoneinfo import ZoneInfo
 
+from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from coursework.errors import ConfigError
@@ -100,6 +103,69 @@ class Task(Strict):
     gate: Gate
 
 
+class When(Strict):
+    """When a deployment runs: a cron expression or an interval in seconds (neither: only when triggered)."""
+
+    cron: str | None = None
+    interval: Annotated[int, Field(gt=0)] | None = None
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        try:
+            CronSim(value, datetime.now(timezone.utc))
+        except CronSimError as exc:
+            raise ValueError(f"not a cron expression ({exc})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one(self):
+        if self.cron is not None and self.interval is not None:
+            raise ValueError("give cron or interval, not both")
+        return self
+
+
+class TaskWhen(When):
+    @model_validator(mode="after")
+    def _given(self):
+        if self.cron is None and self.interval is None:
+            raise ValueError("a task's schedule needs cron or interval")
+        return self
+
+
+class Schedule(When):
+    """`schedule:`: the all-tasks deployment's cron/interval, one per task under `tasks`, in one named time zone."""
+
+    timezone: str = "UTC"  # an IANA name; never the machine's local zone
+    tasks: dict[str, TaskWhen] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError("not an IANA time zone name (e.g. UTC, Europe/London)") from None
+        return value
+
+
+class Retries(Strict):
+    """`retries:`: extra attempts after a transient failure (never after the user's or the data's fault)."""
+
+    fetch: Annotated[int, Field(ge=0, le=10)] = 3  # a URL download: connection error, timeout, HTTP 5xx
+    steps: Annotated[int, Field(ge=0, le=10)] = 2  # a flow step: an MLflow or Prefect API error, a locked database
+    backoff_s: Annotated[float, Field(ge=0, le=300)] = 1.0  # the first wait; each next one doubles
+    jitter: Annotated[float, Field(ge=0, lt=1)] = 0.5  # each wait scaled at random within +/- this share
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count(cls, value: Any) -> Any:
+        # a bare count is shorthand for the same count of fetch and step retries
+        if isinstance(value, int) and not isinstance(value, bool):
+            return {"fetch": value, "steps": value}
+        return value
+
+
 class Reserved(BaseModel):
     """A placeholder for the operations settings: a mapping, whose keys their own code checks."""
 
@@ -148,16 +214,17 @@ class Notify(Strict):
 
 SCHEMAS: Mapping[str, TypeAdapter] = {
     BASE_KEY: TypeAdapter(Base),
-    "schedule": TypeAdapter(Reserved),
+    "schedule": TypeAdapter(Schedule),
     "notify": TypeAdapter(Notify),
-    "retries": TypeAdapter(Union[Annotated[int, Field(ge=0, strict=True)], Reserved]),
+    "retries": TypeAdapter(Retries),
 }
 TASK = TypeAdapter(Task)
 
 
 def _where(loc: tuple) -> str:
     # a tagged union adds the tag ('float') to the path; the user wrote no such key
-    return ".".join(str(p) for p in loc if p not in ("int", "float", "categorical", "function-after[_ordered()]"))
+    return ".".join(str(p) for p in loc if p not in ("int", "float", "categorical")
+                    and not str(p).startswith("function-after["))
 
 
 def describe(exc: ValidationError, prefix: str) -> list[str]:
@@ -186,7 +253,16 @@ def schema_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
             SCHEMAS.get(key, TASK).validate_python(block)
         except ValidationError as exc:
             problems[str(key)] = describe(exc, str(key))
+    if "schedule" not in problems and (unknown := _unscheduled_names(data)):
+        problems["schedule"] = unknown
     return problems
+
+
+def _unscheduled_names(data: Mapping[str, Any]) -> list[str]:
+    """schedule.tasks entries that name no task block of this file."""
+    scheduled = ((data.get("schedule") or {}).get("tasks") or {})
+    return [f"schedule.tasks.{name}: not a task of this file" for name in scheduled
+            if name not in data or name in RESERVED_KEYS]
 
 
 def refuse(problems: list[str], path: str) -> None:

@@ -120,6 +120,8 @@ class Recorded:
 
     version: str
     warning: str | None = None
+    new: bool = False  # this run wrote a new data.dvc
+    text: str | None = None  # the data.dvc it wrote, read under the lock (what the run logs beside itself)
 
 
 @contextmanager
@@ -162,7 +164,8 @@ def record_data_version(root: Path, tasks: list[str]) -> Recorded:
             return Recorded(record.version)
         hashes = {**record.tasks, **{t: present[t] for t in tasks}}
         meta = {"recorded_md5": tree.oid, "raw_sha256": dict(sorted(hashes.items()))}
-        return Recorded(dvcdata.write_dvc_file(odb, root, tree, meta))
+        version = dvcdata.write_dvc_file(odb, root, tree, meta)
+        return Recorded(version, new=True, text=(root / DVC_FILE).read_text())
 
 
 def commit_batch(root: Path, staged: ingest.Snapshot, *, accept: bool,

@@ -165,7 +165,7 @@ def test_a_download_lives_in_a_folder_of_its_run_and_goes_after_reading(tmp_path
         return hashlib.sha256(body).hexdigest()
 
     monkeypatch.setattr(download, "_stream", stream)
-    monkeypatch.setattr(ingest, "fetch_url", lambda source, folder: folders.append(folder) or real_fetch(source, folder))
+    monkeypatch.setattr(ingest, "fetch_url", lambda source, folder, *rest: folders.append(folder) or real_fetch(source, folder, *rest))
     frame, _ = ingest.read_source(f"https://example.org/d.csv#sha256={hashlib.sha256(body).hexdigest()}", default=None,
                                   default_label="", options={}, download_dir=tmp_path / "downloads")
     assert len(frame) == 1

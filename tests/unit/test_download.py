@@ -46,7 +46,7 @@ def served(monkeypatch):
         return replies["response"]
 
     monkeypatch.setattr(download.requests, "get", fake_get)
-    monkeypatch.setattr(download._stream.retry, "sleep", lambda seconds: None)  # no back-off waits in tests
+    monkeypatch.setattr(download, "_sleep", lambda seconds: None)  # no back-off waits in tests
     return calls, replies
 
 
