@@ -82,6 +82,9 @@ class TasksFailed(CourseworkError):
         names = ", ".join(s["task"] for s in summaries if s["exit_code"])
         super().__init__(f"tasks that did not pass: {names}")
 
+    def __reduce__(self):  # Prefect may pickle a flow's exception: rebuild it from the summaries, not the message
+        return (type(self), (self.summaries,))
+
 
 @flow(name="coursework-all-tasks", log_prints=True)
 def all_tasks_flow(tasks: list[str] | None = None, params_path: str = "params.yaml", root: str = ".") -> list[dict[str, Any]]:
