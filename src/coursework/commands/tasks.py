@@ -17,15 +17,13 @@ from coursework.errors import CourseworkError, SourceError
 JSON_HELP = "print JSON on stdout (fields listed in the README, under 'Scripting with --json')"
 
 
-def _champion_value(champ: Optional[dict], metric: str) -> Optional[float]:
-    return champ["metrics"].get(metric) if champ else None
+def _quiet_stdout(as_json: bool):
+    """With --json, whatever a library prints while the data is gathered goes to stderr, not into the JSON."""
+    return display.stdout_to_stderr() if as_json else contextlib.nullcontext()
 
 
-@app.command("list")
-def list_tasks(params: Path = typer.Option(Path("params.yaml"), help="the params file"),
-               as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """Every task with its problem type, data source, primary metric and champion."""
-    _quiet_services()
+def _list_entries(params: Path) -> list[dict[str, Any]]:
+    """One entry per task: what it is and its champion, if any."""
     from coursework import tracking
     from flows import catalog
 
@@ -37,9 +35,20 @@ def list_tasks(params: Path = typer.Option(Path("params.yaml"), help="the params
     entries = []
     for name in names:
         spec, champ = catalog.spec(name), tracking.alias_version(name)
+        value = champ["metrics"].get(spec.primary_metric) if champ else None
         entries.append({"task": name, "problem": spec.problem, "source": spec.source_label,
                         "primary_metric": spec.primary_metric, "champion_version": champ["version"] if champ else None,
-                        "champion_value": _champion_value(champ, spec.primary_metric)})
+                        "champion_value": None if value is None else display.finite(value)})
+    return entries
+
+
+@app.command("list")
+def list_tasks(params: Path = typer.Option(Path("params.yaml"), help="the params file"),
+               as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Every task with its problem type, data source, primary metric and champion."""
+    _quiet_services()
+    with _quiet_stdout(as_json):
+        entries = _list_entries(params)
     if as_json:
         display.print_json(entries)
         return
@@ -154,7 +163,7 @@ def run(
     from flows.all_tasks import exit_code
     from flows.local_database import ensure_local_database
 
-    with display.stdout_to_stderr() if as_json else contextlib.nullcontext():
+    with _quiet_stdout(as_json):
         _quiet_known_failures()
         try:
             ensure_local_database(say=err.print)  # runs started at once on a fresh machine: one migration, not two
@@ -189,12 +198,13 @@ def show(task: str, as_json: bool = typer.Option(False, "--json", help=JSON_HELP
     from coursework import tracking
     from flows import catalog
 
-    try:
-        catalog.check_tasks([task])
-    except CourseworkError as exc:
-        _fail(exc)
-    _recover(ROOT.resolve())
-    champ = tracking.alias_version(task)
+    with _quiet_stdout(as_json):
+        try:
+            catalog.check_tasks([task])
+        except CourseworkError as exc:
+            _fail(exc)
+        _recover(ROOT.resolve())
+        champ = tracking.alias_version(task)
     if champ is None:
         _fail(CourseworkError(f"{task} has no champion yet; run `coursework run {task}`"))
     if as_json:
