@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import math
@@ -13,9 +14,9 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
-from rich.file_proxy import FileProxy
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 PIPE_WIDTH = 1000  # a pipe has no width: a table is printed at its own, one line per row, for grep and cut
 
@@ -73,6 +74,23 @@ def stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+class _LinesAbove(io.TextIOBase):
+    """A stream whose lines a console prints (above its live bar). Not Rich's FileProxy: a Console writing
+    to a FileProxy unwraps it and writes straight through the bar."""
+
+    def __init__(self, console: Console) -> None:
+        self._console, self._partial = console, ""
+
+    def write(self, text: str) -> int:
+        *lines, self._partial = (self._partial + text).split("\n")
+        for line in lines:
+            self._console.print(Text.from_ansi(line), soft_wrap=True)
+        return len(text)
+
+    def isatty(self) -> bool:
+        return self._console.is_terminal
+
+
 @contextlib.contextmanager
 def _prefect_logs_above(console: Console) -> Iterator[None]:
     """Prefect's console handlers hold the stderr of their import time: send their lines through the bar's
@@ -82,8 +100,8 @@ def _prefect_logs_above(console: Console) -> Iterator[None]:
     loggers = [logging.getLogger()] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
     handlers = {id(h): h for lg in loggers for h in getattr(lg, "handlers", []) if isinstance(h, PrefectConsoleHandler)}
     before = {key: h.console.file for key, h in handlers.items()}
-    for key, handler in handlers.items():
-        handler.console.file = FileProxy(console, before[key])
+    for handler in handlers.values():
+        handler.console.file = _LinesAbove(console)
     try:
         yield
     finally:
