@@ -6,21 +6,18 @@ import logging
 import os
 import subprocess
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from coursework.download import is_url, parse_source
-from coursework.errors import CourseworkError, SourceError
+from coursework import display, errorlog
+from coursework.errors import CourseworkError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-out = Console()
+out = display.stdout_console()  # into a pipe at full width: no id cut short for grep
 err = Console(stderr=True)
 ROOT = Path(".")
 
@@ -64,143 +61,6 @@ def _recover(root: Path) -> None:
 
 def _fmt(value: object) -> str:
     return f"{value:.4f}" if isinstance(value, float) else ("-" if value is None else str(value))
-
-
-@app.command("list")
-def list_tasks(params: Path = typer.Option(Path("params.yaml"), help="the params file")) -> None:
-    """Every task with its problem type, data source, primary metric and champion."""
-    _quiet_services()
-    from coursework import tracking
-    from flows import catalog
-
-    try:
-        names = catalog.tasks(params)
-    except CourseworkError as exc:
-        _fail(exc)
-    _recover(ROOT.resolve())
-    table = Table("task", "problem", "source", "primary metric", "champion", "value")
-    for name in names:
-        spec = catalog.spec(name)
-        champ = tracking.alias_version(name)
-        table.add_row(name, spec.problem, spec.source_label, spec.primary_metric,
-                      f"v{champ['version']}" if champ else "-",
-                      _fmt(champ["metrics"].get(spec.primary_metric)) if champ else "-")
-    out.print(table)
-
-
-def _results_table(results: list[dict]) -> Table:
-    table = Table("task", "status", "primary", "value", "baseline", "version", "alias", title="coursework run")
-    for r in results:
-        if "error" in r:
-            table.add_row(r["task"], f"[red]{r['error_kind']}[/]", "-", "-", "-", "-", "-")
-            continue
-        m, p = r["metrics"], r["primary"]
-        status = "[green]passed[/]" if r["passed_gate"] else "[yellow]gate missed[/]"
-        table.add_row(r["task"], status, p, _fmt(m.get(p)), _fmt(m.get(f"baseline_{p}")), f"v{r['version']}", r["alias"])
-    return table
-
-
-def _dvc_options(names: list[str], source: Optional[str], from_snapshot: bool, accept_new_data: bool,
-                 metrics_out: Optional[Path], plots_out: Optional[Path]) -> dict:
-    """The flow's data-version and DVC-output arguments, checked."""
-    if from_snapshot and (source or accept_new_data):
-        raise CourseworkError("--from-snapshot reads data/<task>/ as recorded; it takes no --source or --accept-new-data")
-    if (metrics_out or plots_out) and len(names) != 1:
-        raise CourseworkError("--metrics-out and --plots-out apply to exactly one task")
-    from coursework import reports  # refused here, before anything is trained or registered
-
-    if metrics_out:
-        reports.check_metrics_target(metrics_out)
-    if plots_out:
-        reports.check_plots_target(plots_out)
-    return {"from_snapshot": from_snapshot, "accept_new_data": accept_new_data,
-            "metrics_out": str(metrics_out.resolve()) if metrics_out else None,
-            "plots_out": str(plots_out.resolve()) if plots_out else None}
-
-
-@app.command()
-def run(
-    tasks: list[str] = typer.Argument(None, help="task ids (see `coursework list`)"),
-    all_tasks: bool = typer.Option(False, "--all", help="run every task whose data ships offline (the others are listed)"),
-    source: Optional[str] = typer.Option(None, help="a CSV/parquet file (or URL#sha256=...) instead of the default data"),
-    params: Path = typer.Option(Path("params.yaml"), help="the params file"),
-    from_snapshot: bool = typer.Option(False, "--from-snapshot", help="read the validated data/<task>/ snapshot (as data.dvc records it) instead of ingesting; what `dvc repro` runs"),
-    accept_new_data: bool = typer.Option(False, "--accept-new-data", help="let a default source whose bytes differ from data.dvc become a new data version"),
-    metrics_out: Optional[Path] = typer.Option(None, "--metrics-out", help="also write the test metrics to this JSON file (a DVC metrics output)"),
-    plots_out: Optional[Path] = typer.Option(None, "--plots-out", help="also write the plots as PNGs into this folder (a DVC plots output)"),
-) -> None:
-    """Run tasks through ingest -> validate -> features -> train -> evaluate -> register, one flow run each."""
-    _quiet_services()
-    from flows import catalog
-
-    try:
-        names = catalog.offline_tasks(params) if all_tasks else catalog.check_tasks(list(tasks or []), params)
-        if not names:
-            raise CourseworkError("name at least one task, or pass --all")
-        if source and len(names) != 1:
-            raise CourseworkError("--source applies to exactly one task")
-        if source and is_url(source):
-            parse_source(source)  # plain http or no #sha256= is refused before Prefect starts or anything downloads
-        elif source and not Path(source).exists():
-            raise SourceError(f"source file does not exist: {source}")
-        extra = _dvc_options(names, source, from_snapshot, accept_new_data, metrics_out, plots_out)
-    except CourseworkError as exc:
-        _fail(exc)
-    from flows.local_database import ensure_local_database
-    from flows.prefect_server import temporary_api
-    from flows.task_flow import task_flow
-
-    _quiet_known_failures()
-    try:
-        ensure_local_database(say=err.print)  # runs started at once on a fresh machine: one migration, not two
-    except CourseworkError as exc:
-        _fail(exc)
-    _recover(ROOT.resolve())
-    if all_tasks:
-        for name in sorted(set(catalog.tasks(params)) - set(names)):
-            err.print(f"skipping {name}: needs {catalog.spec(name).external_data}; run it by name once you have it")
-    results, code = [], 0
-    with temporary_api(ROOT.resolve()):  # a server of our own that dies with this process, even on kill -9
-        for i, name in enumerate(names, 1):
-            err.rule(f"[{i}/{len(names)}] {name}")
-            try:
-                results.append(task_flow(name, source=source, params_path=str(params), root=str(ROOT.resolve()), **extra))
-                code = code or (0 if results[-1]["passed_gate"] else 1)
-            except CourseworkError as exc:
-                err.print(f"[bold red]{name} failed:[/] {escape(str(exc))}", highlight=False)
-                results.append({"task": name, "error": str(exc), "error_kind": type(exc).__name__})
-                code = code or exc.exit_code
-    out.print(_results_table(results))
-    raise typer.Exit(code)
-
-
-@app.command()
-def show(task: str) -> None:
-    """The champion's metrics, params, data hash, run id and artefact location."""
-    _quiet_services()
-    from coursework import tracking
-    from flows import catalog
-
-    try:
-        catalog.check_tasks([task])
-    except CourseworkError as exc:
-        _fail(exc)
-    _recover(ROOT.resolve())
-    champ = tracking.alias_version(task)
-    if champ is None:
-        _fail(CourseworkError(f"{task} has no champion yet; run `coursework run {task}`"))
-    out.print(f"[bold]{task}[/] champion: version {champ['version']}  run {champ['run_id']}")
-    out.print(f"data hash: {champ['tags'].get('data_hash')}   params hash: {champ['tags'].get('params_hash')}   "
-              f"git: {champ['tags'].get('git_commit')}")
-    out.print(f"artefacts: {champ['artifact_uri']}\nmodel: {champ['source']}")
-    table = Table("metric", "value")
-    for key, value in sorted(champ["metrics"].items()):
-        table.add_row(key, _fmt(value))
-    out.print(table)
-    ptable = Table("param", "value")
-    for key, value in sorted(champ["params"].items()):
-        ptable.add_row(key, str(value))
-    out.print(ptable)
 
 
 @app.command()
@@ -271,10 +131,9 @@ def data_check(tasks: list[str] = typer.Argument(None, help="only these tasks (d
     if not diffs:
         out.print("data/ matches data.dvc")
         return
-    table = Table("task", "status", "recorded sha256", "found sha256", title="data that is not the recorded version")
-    for d in diffs:
-        table.add_row(d.task, d.status, _short(d.recorded), _short(d.found))
-    out.print(table)
+    out.print(display.table(("task", "status", "recorded sha256", "found sha256"),
+                            [(d.task, d.status, _short(d.recorded), _short(d.found)) for d in diffs],
+                            title="data that is not the recorded version"))
     err.print(f"[bold red]data differs from data.dvc for:[/] {', '.join(d.task for d in diffs)}. "
               f"`dvc pull` (or `dvc checkout data.dvc`) restores the recorded data; "
               f"`coursework data rebuild TASK` re-ingests it and checks it.", highlight=False)
@@ -317,10 +176,7 @@ def data_rebuild(
             code = code or exc.exit_code
             if isinstance(exc, LockTimeout):  # the data lock stays busy: every other task would wait as long again
                 break
-    table = Table("task", "result", "raw sha256", title=f"data version: {version or '-'}")
-    for row in rows:
-        table.add_row(*row)
-    out.print(table)
+    out.print(display.table(("task", "result", "raw sha256"), rows, title=f"data version: {version or '-'}"))
     raise typer.Exit(code)
 
 
@@ -349,36 +205,15 @@ def data_validate(
     out.print(f"{task}: data/{task} passed {result['evaluated']} expectations; report written to {report}")
 
 
-EX_SOFTWARE = 70  # an unexpected internal error (sysexits.h): a bug or a broken environment, never the user's input
-
-
-def _error_log(exc: BaseException) -> Path:
-    """The full traceback in .coursework/logs/error-<UTC time>.log (the temp folder if that is unwritable)."""
-    from datetime import datetime, timezone
-
-    from coursework.fsutil import atomic_write_text
-
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    text = (f"coursework {' '.join(sys.argv[1:])}\ncwd {Path.cwd()}\ntime {stamp}\n\n"
-            + "".join(traceback.format_exception(exc)))
-    for folder in (ROOT / ".coursework" / "logs", Path(tempfile.gettempdir()) / "coursework-logs"):
-        try:
-            return atomic_write_text(folder / f"error-{stamp}.log", text)
-        except OSError:
-            continue
-    raise exc  # nowhere to write: the traceback on the console is better than nothing
-
-
 def main() -> None:
     """The console script: exit codes as the README lists them; an unexpected error exits 70 with a log file."""
     try:
         app()
     except Exception as exc:  # noqa: BLE001 - the one place every unexpected error is turned into exit 70
-        log = _error_log(exc)
-        first = (str(exc).strip().splitlines() or [""])[0][:160]
-        summary = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-        err.print(f"[bold red]internal error:[/] {escape(summary)}; the traceback is in {log.resolve()}",
+        log = errorlog.write(exc, ROOT)
+        err.print(f"[bold red]internal error:[/] {escape(errorlog.summary(exc))}; the traceback is in {log}",
                   highlight=False, soft_wrap=True)
-        sys.exit(EX_SOFTWARE)
-from coursework.commands import registry  # noqa: E402,F401
-from coursework.commands import schedule  # noqa: E402,F401
+        sys.exit(errorlog.EX_SOFTWARE)
+
+
+from coursework.commands import registry, schedule, tasks as task_commands  # noqa: E402,F401

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from coursework import stackfile
+from coursework import display, stackfile
 from coursework.cli import _fail, _quiet_services, app, err, out
 from coursework.errors import CourseworkError
 
@@ -46,11 +45,12 @@ def _list(state: stackfile.StackState) -> None:
 
     with schedules.attached(state.prefect_api_url):
         rows = schedules.listing(state.work_pool)
-    table = Table("deployment", "schedule", "next run (UTC)", title=f"work pool {state.work_pool}")
-    for row in rows:
-        when = row.next_run.strftime("%Y-%m-%d %H:%M:%S") if row.next_run else ("paused" if row.paused else "-")
-        table.add_row(escape(row.name), escape(row.when), when)
-    out.print(table)
+    def when(row) -> str:
+        return row.next_run.strftime("%Y-%m-%d %H:%M:%S") if row.next_run else ("paused" if row.paused else "-")
+
+    out.print(display.table(("deployment", "schedule", "next run (UTC)"),
+                            [(escape(row.name), escape(row.when), when(row)) for row in rows],
+                            title=f"work pool {state.work_pool}", fold=("schedule",)))  # names never cut short
     if not rows:
         err.print("no deployments yet: run `coursework schedule`")
 
