@@ -103,7 +103,7 @@ def test_a_deployment_triggered_through_the_api_is_run_by_the_worker_and_registe
     assert done.returncode == 0, done.stderr
     listed = console(root, "schedule", "--list")
     assert listed.returncode == 0, listed.stderr
-    rows = {line.split()[1]: line for line in listed.stdout.splitlines() if "coursework-" in line}
+    rows = {line.split()[0]: line for line in listed.stdout.splitlines() if "coursework-" in line}
     assert "every 3600 s (UTC)" in rows[f"coursework-task/{TASK}"]
     assert "cron 0 3 * * * (UTC)" in rows["coursework-all-tasks/all"] and "03:00:00" in rows["coursework-all-tasks/all"]
     assert "when triggered" in rows["coursework-task/linear_synthetic"]
