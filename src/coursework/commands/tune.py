@@ -253,4 +253,6 @@ def tune_ui(
     cmd = [str(Path(sys.executable).with_name("optuna-dashboard")), target, "--host", "127.0.0.1", "--port", str(port)]
     err.print(f"optuna-dashboard on http://127.0.0.1:{port} (storage {study.redact(url)}; {task}'s studies are named "
               f"{task}-<data>-<space>); Ctrl-C stops it")
-    raise typer.Exit(subprocess.call(cmd))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(cmd[0], cmd)  # the dashboard takes this process's place: Ctrl-C or a signal stops it, no orphan
