@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -91,7 +92,9 @@ def _log_plots(study: optuna.Study) -> None:
     for name, plot in (("optimization_history", optuna_plots.plot_optimization_history),
                        ("param_importances", optuna_plots.plot_param_importances)):
         try:
-            axes = plot(study)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # both plots are marked experimental; the marker is noise here
+                axes = plot(study)
         except (ValueError, RuntimeError) as exc:  # importances need two complete trials that differ
             mlflow.set_tag(f"plot.{name}", f"not drawn: {exc}")
             continue

@@ -143,7 +143,7 @@ def _run_all(setup: Setup, workers: int, trials: Optional[int], timeout: Optiona
     from coursework import study
 
     shares = _shares(trials, workers)
-    procs = [_spawn(setup, i, parent_run, shares[i], timeout, params_path) for i in range(1, workers)]
+    procs = [_spawn(setup, i, parent_run, shares[i], timeout, params_path) for i in range(1, workers) if shares[i] != 0]
     try:
         with _progress_bar() as bar:
             row = bar.add_task(f"tune {setup.task}", total=trials, best="-")
