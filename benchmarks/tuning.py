@@ -96,10 +96,10 @@ def main() -> None:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} at start")
     print(f"\n| storage | writers | trials (expected) | ms per trial | errors | wall s |\n| --- | --- | --- | --- | --- | --- |")
-    for url in ("sqlite:///optuna.db", "journal:optuna.journal"):
+    for url in ("sqlite:///{folder}/optuna.db", "journal:{folder}/optuna.journal"):
         for processes in (1, 2):
             with tempfile.TemporaryDirectory() as folder:
-                r = bench_storage(url, Path(folder), args.trials, processes)
+                r = bench_storage(url.format(folder=folder), Path(folder), args.trials, processes)
             print(f"| {r['storage']} | {processes} | {r['trials']} ({r['expected']}) | {r['ms_per_trial']:.1f} | "
                   f"{r['errors']} | {r['wall_s']:.1f} |", flush=True)
     if args.skip_task:
