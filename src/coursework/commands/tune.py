@@ -79,16 +79,15 @@ def _shares(trials: Optional[int], workers: int) -> list[Optional[int]]:
 
 
 def _open(setup: Setup, worker: int):
+    """The shared study, created on first use; this process's sampler seeded by worker and trials so far."""
     from coursework import study
 
     storage = study.open_storage(setup.storage_url, setup.root)
-    existing = study.open_study(storage, setup.name, direction=setup.direction,
-                                sampler=study.make_sampler(setup.params.tune, setup.params.seed),
-                                pruner=study.make_pruner(setup.params.tune))
-    seed = study.worker_seed(setup.params.seed, worker, len(existing.trials))
-    return study.open_study(storage, setup.name, direction=setup.direction,
-                            sampler=study.make_sampler(setup.params.tune, seed),
-                            pruner=study.make_pruner(setup.params.tune))
+    opened = study.open_study(storage, setup.name, direction=setup.direction,
+                              sampler=study.make_sampler(setup.params.tune, setup.params.seed),
+                              pruner=study.make_pruner(setup.params.tune))
+    opened.sampler = study.make_sampler(setup.params.tune, study.worker_seed(setup.params.seed, worker, len(opened.trials)))
+    return opened
 
 
 def _optimize(setup: Setup, worker: int, parent_run: str, trials: Optional[int], timeout: Optional[float],
@@ -170,14 +169,16 @@ def _run_all(setup: Setup, workers: int, trials: Optional[int], timeout: Optiona
 
 
 def _report(task: str, summary: dict[str, Any], tuned_path: Optional[Path]) -> None:
-    table = Table("study", "trials (this call)", "complete", "pruned", f"best {summary['metric']}", "best params",
-                  title=f"coursework tune: {summary['model']}")
+    # the study's name on a line of its own: a table would cut it short on a narrow terminal or a pipe
+    out.print(f"study {summary['study']} in {summary['storage']}", highlight=False, soft_wrap=True)
+    table = Table("trials (this call)", "complete", "pruned", f"best {summary['metric']}", "best params",
+                  title=f"coursework tune {task}: {summary['model']}")
     best = "-" if summary["best_value"] is None else f"{summary['best_value']:.4f} (trial {summary['best_trial']})"
-    table.add_row(summary["study"], f"{summary['trials']} ({summary['this_call']})", str(summary["complete"]),
-                  str(summary["pruned"]), best, escape(str(summary["best_params"])))
+    table.add_row(f"{summary['trials']} ({summary['this_call']})", str(summary["complete"]), str(summary["pruned"]),
+                  best, escape(str(summary["best_params"])))
     out.print(table)
     if tuned_path:
-        out.print(f"best params written to {tuned_path}; `coursework run {task}` trains with them")
+        out.print(f"best params written to {tuned_path}; `coursework run {task}` trains with them", soft_wrap=True)
 
 
 @app.command("tune")
@@ -194,7 +195,7 @@ def tune_command(
 ) -> None:
     """Run or continue TASK's Optuna study on its training split; write the best params to tuned/TASK.yaml."""
     _quiet_services()
-    from coursework import tracking, tracking_tune, tuned
+    from coursework import study, tracking, tracking_tune, tuned
 
     try:
         setup = _setup(task, params, storage)
@@ -206,8 +207,8 @@ def tune_command(
             _optimize(setup, worker_index, parent_run, trials, timeout)
             return
         tuned.check_ours(setup.root, task)  # refused before any trial runs, not after
-        before = len(_open(setup, 0).trials)
-        with tracking_tune.parent_run(task, setup.root, study_name=setup.name, storage=_redacted(setup),
+        before = len(study.finished(_open(setup, 0)))
+        with tracking_tune.parent_run(task, setup.root, study_name=setup.name, storage=study.redact(setup.storage_url),
                                       tags={"workers": str(workers)}) as run_id:
             optuna_study = _run_all(setup, workers, trials, timeout, params, run_id, before)
             summary = _summary(setup, optuna_study, before, run_id)
@@ -223,12 +224,6 @@ def _tuned_record(summary: dict[str, Any]) -> dict[str, Any]:
     keys = ("model", "study", "storage", "data_hash", "space_hash", "metric", "best_value", "best_trial", "trials",
             "mlflow_run")
     return {**{k: summary[k] for k in keys}, "params": dict(summary["best_params"])}
-
-
-def _redacted(setup: Setup) -> str:
-    from coursework import study
-
-    return study.redact(setup.storage_url)
 
 
 @app.command("tune-ui")
