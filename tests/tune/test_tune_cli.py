@@ -182,3 +182,13 @@ def test_a_storage_that_is_neither_journal_nor_a_database_exits_2(tuned_root, cl
     result = cli("tune", TASK, "--trials", "1", "--storage", "ftp://me:secret@example.org/x")
     assert result.exit_code == 2 and "--storage ftp://<redacted>@example.org/x" in result.output
     assert "secret" not in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args, says", [
+    ([TASK], "pass --trials N or --timeout S"),  # iris_knn's block keeps n_trials 0: run keeps the deck's k
+    (["iris_knm", "--trials", "1"], "unknown task 'iris_knm'"),
+    (["linear_synthetic", "--trials", "1"], "nothing to tune"),
+])
+def test_nothing_to_run_is_refused_with_exit_2(tuned_root, cli, args, says):
+    result = cli("tune", *args)
+    assert result.exit_code == 2 and says in result.output and "Traceback" not in result.output
