@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
-from coursework import champion, deep, evaluate, features, ingest, reports, tracking, train, tune, versioning
+from coursework import champion, deep, evaluate, features, ingest, reports, tracking, train, tune, tuned, versioning
 from coursework.config import thaw
 from coursework.errors import DataVersionError
 from flows import alerts
@@ -35,14 +35,8 @@ def load_step(ctx: RunContext, data_hash: str | None):
 
 @task(name="features", **STEP)
 def features_step(ctx: RunContext, frame):
-    X, y = ctx.spec.split_xy(frame)
-    split = ctx.params.split
-    parts = features.split_data(X, y, test_size=split.test_size, random_state=split.random_state, stratify=split.stratify,
-                                shuffle=split.shuffle)
-    task_steps = ctx.spec.feature_steps(ctx.params.features) if ctx.spec.feature_steps else None
-    pipeline = features.build_features(
-        numeric=ctx.spec.numeric, categorical=ctx.spec.categorical, options=ctx.params.features, task_steps=task_steps,
-    )
+    parts, pipeline = features.task_split(ctx.spec, ctx.params, frame)  # the split `coursework tune` uses too
+    X = parts[0]
     get_run_logger().info("features: %d train / %d test rows, %d input columns", len(parts[0]), len(parts[1]), X.shape[1])
     return parts, pipeline
 
@@ -55,7 +49,7 @@ def train_step(ctx: RunContext, parts, pipeline):
     choice = tune.choose_model(
         problem=spec.problem, primary=spec.primary_metric, greater_is_better=spec.greater_is_better,
         factories=spec.models, candidates=params.models, features=pipeline, X=X_train, y=y_train,
-        tune=params.tune, seed=params.seed,
+        tune=params.tune, seed=params.seed, tuned=tuned.read_tuned(ctx.root, spec.name),
     )
     estimator = train.build_model(spec.models[choice["model"]], choice["params"], seed=params.seed)
     model = train.train_model(pipeline, estimator, X_train, y_train)

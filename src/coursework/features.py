@@ -66,3 +66,15 @@ def build_features(
         transformers.append(("categorical", categories, list(categorical)))
     columns = ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=False)
     return Pipeline([*(task_steps or []), ("columns", columns)])
+
+
+def task_split(spec: Any, params: Any, frame: pd.DataFrame) -> tuple[tuple, Pipeline]:
+    """(X_train, X_test, y_train, y_test) and the unfitted preprocessing of a task: what `run` and `tune` share."""
+    X, y = spec.split_xy(frame)
+    split = params.split
+    parts = split_data(X, y, test_size=split.test_size, random_state=split.random_state, stratify=split.stratify,
+                       shuffle=split.shuffle)
+    task_steps = spec.feature_steps(params.features) if spec.feature_steps else None
+    pipeline = build_features(numeric=spec.numeric, categorical=spec.categorical, options=params.features,
+                              task_steps=task_steps)
+    return parts, pipeline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -9,7 +10,9 @@ import optuna
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from coursework.config import TuneParams
 from coursework.errors import ConfigError
+from coursework.study import make_pruner, make_sampler, open_study
 
 
 def suggest_params(trial: optuna.Trial, space: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -57,16 +60,65 @@ def make_objective(
     return objective
 
 
-def tune_params(objective: Callable[[optuna.Trial], float], *, n_trials: int, seed: int, greater_is_better: bool) -> optuna.Study:
-    """Run a seeded, pruned study and return it (best_params, trials for the record)."""
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        direction="maximize" if greater_is_better else "minimize",
-        sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
-    )
-    study.optimize(objective, n_trials=n_trials)
+def tune_params(objective: Callable[[optuna.Trial], float], *, n_trials: int, seed: int, greater_is_better: bool,
+                tune: TuneParams | None = None) -> optuna.Study:
+    """Run a seeded, pruned in-memory study (the inline study of `coursework run`) and return it."""
+    tune = tune or TuneParams()
+    study = open_study(None, None, direction=direction(greater_is_better), sampler=make_sampler(tune, seed),
+                       pruner=make_pruner(tune))
+    study.optimize(objective, n_trials=n_trials or None, timeout=tune.timeout)
     return study
+
+
+def direction(greater_is_better: bool) -> str:
+    return "maximize" if greater_is_better else "minimize"
+
+
+def fit_score_for(*, problem: str, primary: str, factory: Callable[..., Any], features: Any, seed: int):
+    """fit_score for make_objective: fit the candidate on the fit folds, score the primary metric on the held-out fold."""
+    from coursework.evaluate import score_model
+    from coursework.train import build_model, train_model
+
+    def fit_score(params, X_fit, y_fit, X_val, y_val) -> float:
+        model = train_model(features, build_model(factory, params, seed=seed), X_fit, y_fit)
+        return score_model(problem, model, X_val, y_val)[primary]
+    return fit_score
+
+
+def check_known(candidates: Mapping[str, Any], factories: Mapping[str, Any]) -> None:
+    unknown = [name for name in candidates if name not in factories]
+    if unknown:
+        raise ConfigError(f"models {unknown} are not defined by the task; choose from {sorted(factories)}")
+
+
+def tuning_target(tune: Any, candidates: Mapping[str, Mapping[str, Any]], factories: Mapping[str, Any]) -> str:
+    """The candidate the tune block searches: its `model`, or the first candidate."""
+    check_known(candidates, factories)
+    target = tune.model or next(iter(candidates))
+    if target not in candidates:
+        raise ConfigError(f"tune.model '{target}' is not one of the task's models {sorted(candidates)}")
+    return target
+
+
+def task_objective(*, problem: str, primary: str, factories: Mapping[str, Callable[..., Any]],
+                   candidates: Mapping[str, Mapping[str, Any]], features: Any, X: pd.DataFrame, y: pd.Series | None,
+                   tune: Any, seed: int) -> tuple[str, Callable[[optuna.Trial], float]]:
+    """(model name, objective) of the task's study: CV folds of the training split only."""
+    target = tuning_target(tune, candidates, factories)
+    objective = make_objective(
+        fit_score=fit_score_for(problem=problem, primary=primary, factory=factories[target], features=features, seed=seed),
+        base_params=dict(candidates[target]), space=tune.space, X=X, y=y, folds=tune.cv_folds, seed=seed,
+        classify=problem == "classification",
+    )
+    return target, objective
+
+
+def study_record(study: optuna.Study, model: str) -> dict[str, Any]:
+    """What the run logs about a study (tuning/study.json)."""
+    return {
+        "model": model, "best_value": study.best_value, "best_params": study.best_params, "trials": len(study.trials),
+        "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials),
+    }
 
 
 def choose_model(
@@ -81,53 +133,36 @@ def choose_model(
     y: pd.Series | None,
     tune: Any,
     seed: int,
+    tuned: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Pick the candidate and hyperparameters to train: Optuna for one candidate's space, then CV among candidates.
+    """Pick the candidate and hyperparameters to train: tuned/<task>.yaml or an inline Optuna study for one
+    candidate's space, then CV among candidates.
 
     Returns {'model': name, 'params': {...}, 'candidates': {name: params after tuning},
     'cv': {name: score}, 'study': {...} or None}; uses only
     the training split, so the test split stays unseen.
     """
-    from coursework.evaluate import score_model
-    from coursework.train import build_model, train_model
-
-    unknown = [name for name in candidates if name not in factories]
-    if unknown:
-        raise ConfigError(f"models {unknown} are not defined by the task; choose from {sorted(factories)}")
+    check_known(candidates, factories)
     chosen = {name: dict(hp) for name, hp in candidates.items()}
-    classify = problem == "classification"
-
-    def fit_score_for(name: str):
-        def fit_score(params, X_fit, y_fit, X_val, y_val) -> float:
-            model = train_model(features, build_model(factories[name], params, seed=seed), X_fit, y_fit)
-            return score_model(problem, model, X_val, y_val)[primary]
-        return fit_score
-
-    study_record = None
-    if tune.n_trials > 0:
-        target = tune.model or next(iter(chosen))
-        if target not in chosen:
-            raise ConfigError(f"tune.model '{target}' is not one of the task's models {sorted(chosen)}")
-        objective = make_objective(
-            fit_score=fit_score_for(target), base_params=chosen[target], space=tune.space,
-            X=X, y=y, folds=tune.cv_folds, seed=seed, classify=classify,
-        )
-        study = tune_params(objective, n_trials=tune.n_trials, seed=seed, greater_is_better=greater_is_better)
+    common = dict(problem=problem, primary=primary, factories=factories, features=features, X=X, y=y, seed=seed)
+    record = None
+    if tuned:  # a persisted study's best params overlay the model's own: no inline study
+        target = tuning_target(SimpleNamespace(model=tuned["model"]), chosen, factories)
+        chosen[target].update(tuned["params"])
+        record = {"model": target, "tuned_file": True, **{k: tuned.get(k) for k in ("study", "best_value", "trials")},
+                  "best_params": dict(tuned["params"])}
+    elif tune.n_trials > 0 or tune.timeout:
+        target, objective = task_objective(candidates=chosen, tune=tune, **common)
+        study = tune_params(objective, n_trials=tune.n_trials, seed=seed, greater_is_better=greater_is_better, tune=tune)
         chosen[target].update(study.best_params)
-        study_record = {
-            "model": target, "best_value": study.best_value, "best_params": study.best_params,
-            "trials": len(study.trials),
-            "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials),
-        }
+        record = study_record(study, target)
     cv: dict[str, float] = {}
     if len(chosen) > 1:
         for name, params in chosen.items():
-            objective = make_objective(
-                fit_score=fit_score_for(name), base_params=params, space={}, X=X, y=y,
-                folds=tune.cv_folds, seed=seed, classify=classify,
-            )
+            no_space = SimpleNamespace(model=name, space={}, cv_folds=tune.cv_folds)
+            _, objective = task_objective(candidates={**chosen, name: params}, tune=no_space, **common)
             cv[name] = objective(optuna.trial.FixedTrial({}))
         pick = max(cv, key=cv.get) if greater_is_better else min(cv, key=cv.get)
     else:
         pick = next(iter(chosen))
-    return {"model": pick, "params": chosen[pick], "candidates": chosen, "cv": cv, "study": study_record}
+    return {"model": pick, "params": chosen[pick], "candidates": chosen, "cv": cv, "study": record}

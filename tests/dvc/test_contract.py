@@ -43,6 +43,12 @@ def test_the_train_stage_depends_on_the_validation_report():
     assert "reports/${item}/validation.json" in FAMILY["do"]["deps"]
 
 
+def test_the_train_stage_depends_on_its_own_tuned_file_which_exists():
+    """`coursework tune` writes tuned/<task>.yaml: only that task re-runs, and DVC needs the file to exist."""
+    assert "tuned/${item}.yaml" in FAMILY["do"]["deps"] and "tuned" not in FAMILY["do"]["deps"]
+    assert all((REPO / "tuned" / f"{task}.yaml").is_file() for task in TASKS)
+
+
 def test_no_stage_writes_data_or_runs_dvc():
     """data.dvc owns data/: a stage that output data/<task> or ran `dvc add` would fight it."""
     for name, family in DVC_YAML["stages"].items():
