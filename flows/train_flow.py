@@ -54,7 +54,7 @@ def train_step(ctx: RunContext, parts, pipeline):
     choice = tune.choose_model(
         problem=spec.problem, primary=spec.primary_metric, greater_is_better=spec.greater_is_better,
         factories=spec.models, candidates=params.models, features=pipeline, X=X_train, y=y_train,
-        tune=params.tune, seed=params.seed,
+        tune=params.tune, seed=params.seed, shuffle=params.split.shuffle,
     )
     estimator = train.build_model(spec.models[choice["model"]], choice["params"], seed=params.seed)
     model = train.train_model(pipeline, estimator, X_train, y_train)

@@ -7,9 +7,11 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import optuna
 import pandas as pd
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 from coursework.errors import ConfigError
+
+VAL_SIZE = 0.2  # a deep trial's held-out share of the training split, scored every epoch
 
 
 def suggest_params(trial: optuna.Trial, space: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -38,8 +40,17 @@ def make_objective(
     folds: int,
     seed: int,
     classify: bool,
+    fit_epochs: Callable[..., float] | None = None,
+    val_size: float = VAL_SIZE,
+    shuffle: bool = True,
 ) -> Callable[[optuna.Trial], float]:
-    """The objective: mean fold score of base_params overlaid with the trial's suggestions."""
+    """The objective: mean fold score of base_params overlaid with the trial's suggestions, reported per fold.
+
+    With fit_epochs (a deep task), the trial trains once instead and reports per epoch: see make_epoch_objective.
+    """
+    if fit_epochs is not None:
+        return make_epoch_objective(fit_epochs=fit_epochs, base_params=base_params, space=space, X=X, y=y, seed=seed,
+                                    classify=classify, val_size=val_size, shuffle=shuffle)
     splitter = (StratifiedKFold if classify else KFold)(n_splits=folds, shuffle=True, random_state=seed)
 
     def objective(trial: optuna.Trial) -> float:
@@ -55,6 +66,73 @@ def make_objective(
         return float(np.mean(scores))
 
     return objective
+
+
+def holdout_split(X: pd.DataFrame, y: pd.Series | None, *, val_size: float, seed: int, classify: bool, shuffle: bool):
+    """(X_fit, X_val, y_fit, y_val) out of the training split; unshuffled tasks (time series) hold out the last rows."""
+    stratify = y if classify and shuffle else None
+    if y is None:
+        X_fit, X_val = train_test_split(X, test_size=val_size, random_state=seed, shuffle=shuffle)
+        return X_fit, X_val, None, None
+    return train_test_split(X, y, test_size=val_size, random_state=seed, shuffle=shuffle, stratify=stratify)
+
+
+def make_epoch_objective(
+    *,
+    fit_epochs: Callable[..., float],
+    base_params: Mapping[str, Any],
+    space: Mapping[str, Mapping[str, Any]],
+    X: pd.DataFrame,
+    y: pd.Series | None,
+    seed: int,
+    classify: bool,
+    val_size: float = VAL_SIZE,
+    shuffle: bool = True,
+) -> Callable[[optuna.Trial], float]:
+    """A deep task's objective: fit_epochs(params, X_fit, y_fit, X_val, y_val, trial) on one split of the training rows.
+
+    fit_epochs reports the validation metric to the trial after every epoch and raises TrialPruned when told
+    (coursework.deep_tuning); the test split is never among X's rows, so it is never scored here.
+    """
+    X_fit, X_val, y_fit, y_val = holdout_split(X, y, val_size=val_size, seed=seed, classify=classify, shuffle=shuffle)
+
+    def objective(trial: optuna.Trial) -> float:
+        params = {**base_params, **suggest_params(trial, space)}
+        return fit_epochs(params, X_fit, y_fit, X_val, y_val, trial)
+
+    return objective
+
+
+def fold_scorer(*, problem: str, primary: str, factory: Callable[..., Any], features: Any, seed: int):
+    """fit_score for make_objective: train one candidate on a fold's fit rows, its primary metric on the rest."""
+    from coursework.evaluate import score_model
+    from coursework.train import build_model, train_model
+
+    def fit_score(params, X_fit, y_fit, X_val, y_val) -> float:
+        model = train_model(features, build_model(factory, params, seed=seed), X_fit, y_fit)
+        return score_model(problem, model, X_val, y_val)[primary]
+
+    return fit_score
+
+
+def task_objective(*, problem: str, primary: str, factory: Callable[..., Any], base_params: Mapping[str, Any],
+                   space: Mapping[str, Mapping[str, Any]], features: Any, X: pd.DataFrame, y: pd.Series | None,
+                   folds: int, seed: int, shuffle: bool = True) -> Callable[[optuna.Trial], float]:
+    """The objective for one candidate of a task: per CV fold for classic models, per epoch for Keras ones."""
+    from coursework import deep_tuning
+    from coursework.train import build_model
+
+    def build(params):
+        return build_model(factory, params, seed=seed)
+
+    fit_epochs = None
+    if deep_tuning.is_deep(build(base_params)):
+        fit_epochs = deep_tuning.epoch_fitter(build=build, features=features, problem=problem, primary=primary)
+    return make_objective(
+        fit_score=fold_scorer(problem=problem, primary=primary, factory=factory, features=features, seed=seed),
+        base_params=base_params, space=space, X=X, y=y, folds=folds, seed=seed,
+        classify=problem == "classification", fit_epochs=fit_epochs, shuffle=shuffle,
+    )
 
 
 def tune_params(objective: Callable[[optuna.Trial], float], *, n_trials: int, seed: int, greater_is_better: bool) -> optuna.Study:
@@ -81,37 +159,27 @@ def choose_model(
     y: pd.Series | None,
     tune: Any,
     seed: int,
+    shuffle: bool = True,
 ) -> dict[str, Any]:
     """Pick the candidate and hyperparameters to train: Optuna for one candidate's space, then CV among candidates.
 
     Returns {'model': name, 'params': {...}, 'candidates': {name: params after tuning},
-    'cv': {name: score}, 'study': {...} or None}; uses only
-    the training split, so the test split stays unseen.
+    'cv': {name: score}, 'study': {...} or None}; uses only the training split, so the test split stays
+    unseen. A Keras candidate's trials are pruned per epoch on held-out training rows (shuffle=False: the last ones).
     """
-    from coursework.evaluate import score_model
-    from coursework.train import build_model, train_model
-
     unknown = [name for name in candidates if name not in factories]
     if unknown:
         raise ConfigError(f"models {unknown} are not defined by the task; choose from {sorted(factories)}")
     chosen = {name: dict(hp) for name, hp in candidates.items()}
-    classify = problem == "classification"
-
-    def fit_score_for(name: str):
-        def fit_score(params, X_fit, y_fit, X_val, y_val) -> float:
-            model = train_model(features, build_model(factories[name], params, seed=seed), X_fit, y_fit)
-            return score_model(problem, model, X_val, y_val)[primary]
-        return fit_score
+    task = {"problem": problem, "primary": primary, "features": features, "seed": seed}
 
     study_record = None
     if tune.n_trials > 0:
         target = tune.model or next(iter(chosen))
         if target not in chosen:
             raise ConfigError(f"tune.model '{target}' is not one of the task's models {sorted(chosen)}")
-        objective = make_objective(
-            fit_score=fit_score_for(target), base_params=chosen[target], space=tune.space,
-            X=X, y=y, folds=tune.cv_folds, seed=seed, classify=classify,
-        )
+        objective = task_objective(**task, factory=factories[target], base_params=chosen[target], space=tune.space,
+                                   X=X, y=y, folds=tune.cv_folds, shuffle=shuffle)
         study = tune_params(objective, n_trials=tune.n_trials, seed=seed, greater_is_better=greater_is_better)
         chosen[target].update(study.best_params)
         study_record = {
@@ -120,11 +188,11 @@ def choose_model(
             "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials),
         }
     cv: dict[str, float] = {}
-    if len(chosen) > 1:
+    if len(chosen) > 1:  # candidates, deep ones included, compared fold by fold on equal terms
         for name, params in chosen.items():
             objective = make_objective(
-                fit_score=fit_score_for(name), base_params=params, space={}, X=X, y=y,
-                folds=tune.cv_folds, seed=seed, classify=classify,
+                fit_score=fold_scorer(**task, factory=factories[name]), base_params=params, space={}, X=X, y=y,
+                folds=tune.cv_folds, seed=seed, classify=problem == "classification",
             )
             cv[name] = objective(optuna.trial.FixedTrial({}))
         pick = max(cv, key=cv.get) if greater_is_better else min(cv, key=cv.get)
