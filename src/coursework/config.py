@@ -47,6 +47,9 @@ class TuneParams:
     model: str | None = None
     cv_folds: int = 3
     space: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    timeout: float | None = None
+    sampler: str = "tpe"
+    pruner: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({"type": "median"}))
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ def task_params(params: Mapping[str, Any], task: str) -> TaskParams:
             model=tune.get("model"),
             cv_folds=int(tune.get("cv_folds", 3)),
             space=_freeze(tune.get("space") or {}),
+            timeout=None if tune.get("timeout") is None else float(tune["timeout"]),
+            sampler=str(tune.get("sampler", "tpe")),
+            pruner=_freeze(tune.get("pruner") or {"type": "median"}),
         )
         models = block["models"]
         gate = block["gate"]

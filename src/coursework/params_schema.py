@@ -78,8 +78,39 @@ class Choices(Strict):
 SpaceEntry = Annotated[Union[IntRange, FloatRange, Choices], Field(discriminator="type")]
 
 
+class MedianPruner(Strict):
+    type: Literal["median"]
+    n_startup_trials: Annotated[int, Field(ge=0)] = 3
+    n_warmup_steps: Annotated[int, Field(ge=0)] = 1
+
+
+class HalvingPruner(Strict):
+    type: Literal["successive_halving"]
+    min_resource: Annotated[int, Field(ge=1)] | Literal["auto"] = "auto"
+    reduction_factor: Annotated[int, Field(ge=2)] = 4
+    min_early_stopping_rate: Annotated[int, Field(ge=0)] = 0
+
+
+class HyperbandPruner(Strict):
+    type: Literal["hyperband"]
+    min_resource: Annotated[int, Field(ge=1)] = 1
+    max_resource: Annotated[int, Field(ge=1)] | Literal["auto"] = "auto"
+    reduction_factor: Annotated[int, Field(ge=2)] = 3
+
+
+class NoPruner(Strict):
+    type: Literal["none"]
+
+
+PRUNER_TAGS = ("median", "successive_halving", "hyperband", "none")
+Pruner = Annotated[Union[MedianPruner, HalvingPruner, HyperbandPruner, NoPruner], Field(discriminator="type")]
+
+
 class Tune(Strict):
     n_trials: Annotated[int, Field(ge=0)] = 0
+    timeout: Annotated[float, Field(gt=0)] | None = None  # seconds; with n_trials, whichever ends first
+    sampler: Literal["tpe", "random"] = "tpe"  # seeded from the task's seed either way
+    pruner: Pruner | None = None  # median (n_startup_trials 3, n_warmup_steps 1) when not given
     model: str | None = None
     cv_folds: Annotated[int, Field(ge=2)] = 3
     space: dict[str, SpaceEntry] = Field(default_factory=dict)
@@ -117,7 +148,8 @@ TASK = TypeAdapter(Task)
 
 def _where(loc: tuple) -> str:
     # a tagged union adds the tag ('float') to the path; the user wrote no such key
-    return ".".join(str(p) for p in loc if p not in ("int", "float", "categorical", "function-after[_ordered()]"))
+    tags = ("int", "float", "categorical", "function-after[_ordered()]", "constrained-int", "literal['auto']", *PRUNER_TAGS)
+    return ".".join(str(p) for p in loc if p not in tags)
 
 
 def describe(exc: ValidationError, prefix: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -103,36 +104,43 @@ def make_epoch_objective(
     return objective
 
 
-def fold_scorer(*, problem: str, primary: str, factory: Callable[..., Any], features: Any, seed: int):
-    """fit_score for make_objective: train one candidate on a fold's fit rows, its primary metric on the rest."""
+def fit_score_for(*, problem: str, primary: str, factory: Callable[..., Any], features: Any, seed: int):
+    """fit_score for make_objective: fit the candidate on the fit folds, score the primary metric on the held-out fold."""
     from coursework.evaluate import score_model
     from coursework.train import build_model, train_model
 
     def fit_score(params, X_fit, y_fit, X_val, y_val) -> float:
         model = train_model(features, build_model(factory, params, seed=seed), X_fit, y_fit)
         return score_model(problem, model, X_val, y_val)[primary]
-
     return fit_score
 
 
-def task_objective(*, problem: str, primary: str, factory: Callable[..., Any], base_params: Mapping[str, Any],
-                   space: Mapping[str, Mapping[str, Any]], features: Any, X: pd.DataFrame, y: pd.Series | None,
-                   folds: int, seed: int, shuffle: bool = True) -> Callable[[optuna.Trial], float]:
-    """The objective for one candidate of a task: per CV fold for classic models, per epoch for Keras ones."""
+def task_objective(*, problem: str, primary: str, factories: Mapping[str, Callable[..., Any]],
+                   candidates: Mapping[str, Mapping[str, Any]], features: Any, X: pd.DataFrame, y: pd.Series | None,
+                   tune: Any, seed: int, shuffle: bool = True, per_epoch: bool = True,
+                   ) -> tuple[str, Callable[[optuna.Trial], float]]:
+    """(model name, objective) of the task's study, on the training split only.
+
+    A classic candidate reports per CV fold; a Keras one (with per_epoch) trains once and reports per epoch
+    on held-out training rows (coursework.deep_tuning). shuffle=False holds out the latest rows (time series).
+    """
     from coursework import deep_tuning
     from coursework.train import build_model
 
-    def build(params):
-        return build_model(factory, params, seed=seed)
-
+    target = tune.model or next(iter(candidates))
+    if target not in candidates or target not in factories:
+        raise ConfigError(f"tune.model '{target}' is not one of the task's models {sorted(candidates)}")
+    factory, base = factories[target], dict(candidates[target])
     fit_epochs = None
-    if deep_tuning.is_deep(build(base_params)):
-        fit_epochs = deep_tuning.epoch_fitter(build=build, features=features, problem=problem, primary=primary)
-    return make_objective(
-        fit_score=fold_scorer(problem=problem, primary=primary, factory=factory, features=features, seed=seed),
-        base_params=base_params, space=space, X=X, y=y, folds=folds, seed=seed,
+    if per_epoch and deep_tuning.is_deep(build_model(factory, base, seed=seed)):
+        fit_epochs = deep_tuning.epoch_fitter(build=lambda params: build_model(factory, params, seed=seed),
+                                              features=features, problem=problem, primary=primary)
+    objective = make_objective(
+        fit_score=fit_score_for(problem=problem, primary=primary, factory=factory, features=features, seed=seed),
+        base_params=base, space=tune.space, X=X, y=y, folds=tune.cv_folds, seed=seed,
         classify=problem == "classification", fit_epochs=fit_epochs, shuffle=shuffle,
     )
+    return target, objective
 
 
 def tune_params(objective: Callable[[optuna.Trial], float], *, n_trials: int, seed: int, greater_is_better: bool) -> optuna.Study:
@@ -171,15 +179,12 @@ def choose_model(
     if unknown:
         raise ConfigError(f"models {unknown} are not defined by the task; choose from {sorted(factories)}")
     chosen = {name: dict(hp) for name, hp in candidates.items()}
-    task = {"problem": problem, "primary": primary, "features": features, "seed": seed}
+    common = {"problem": problem, "primary": primary, "factories": factories, "features": features, "X": X, "y": y,
+              "seed": seed, "shuffle": shuffle}
 
     study_record = None
     if tune.n_trials > 0:
-        target = tune.model or next(iter(chosen))
-        if target not in chosen:
-            raise ConfigError(f"tune.model '{target}' is not one of the task's models {sorted(chosen)}")
-        objective = task_objective(**task, factory=factories[target], base_params=chosen[target], space=tune.space,
-                                   X=X, y=y, folds=tune.cv_folds, shuffle=shuffle)
+        target, objective = task_objective(candidates=chosen, tune=tune, **common)
         study = tune_params(objective, n_trials=tune.n_trials, seed=seed, greater_is_better=greater_is_better)
         chosen[target].update(study.best_params)
         study_record = {
@@ -188,12 +193,10 @@ def choose_model(
             "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials),
         }
     cv: dict[str, float] = {}
-    if len(chosen) > 1:  # candidates, deep ones included, compared fold by fold on equal terms
+    if len(chosen) > 1:  # candidates, Keras ones included, compared fold by fold on equal terms
         for name, params in chosen.items():
-            objective = make_objective(
-                fit_score=fold_scorer(**task, factory=factories[name]), base_params=params, space={}, X=X, y=y,
-                folds=tune.cv_folds, seed=seed, classify=problem == "classification",
-            )
+            no_space = SimpleNamespace(model=name, space={}, cv_folds=tune.cv_folds)
+            _, objective = task_objective(candidates={**chosen, name: params}, tune=no_space, per_epoch=False, **common)
             cv[name] = objective(optuna.trial.FixedTrial({}))
         pick = max(cv, key=cv.get) if greater_is_better else min(cv, key=cv.get)
     else:

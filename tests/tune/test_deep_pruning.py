@@ -46,8 +46,10 @@ def isolated(tmp_path, monkeypatch):
 
 def objective_for(X, y, **extra):
     features = Pipeline([("scale", StandardScaler())])
-    return task_objective(problem="classification", primary="accuracy", factory=FACTORY, base_params={**TINY, **extra},
-                          space=SPACE, features=features, X=X, y=y, folds=3, seed=0)
+    _, objective = task_objective(problem="classification", primary="accuracy", factories={"dense": FACTORY},
+                                  candidates={"dense": {**TINY, **extra}}, features=features, X=X, y=y,
+                                  tune=TuneParams(space=SPACE), seed=0)
+    return objective
 
 
 def study_with_history(pruner, level: float = 1.0) -> optuna.Study:
