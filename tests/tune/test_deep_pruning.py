@@ -148,3 +148,29 @@ def test_holdout_is_a_disjoint_part_of_the_training_rows_and_the_last_rows_when_
     assert y_val.value_counts().min() == y_val.value_counts().max()  # stratified: 12 of each class
     X_fit, X_val, _, _ = holdout_split(X, y, val_size=0.2, seed=0, classify=True, shuffle=False)
     assert list(X_val.index) == list(X.index[-len(X_val):])  # a time series is validated on its latest rows
+
+
+DEEP_OFFLINE = ("boston_dense", "wine_dense", "mnist_dense", "mnist_lenet", "fashion_autoencoder", "sequence_lstm",
+                "stock_lstm")
+
+
+@pytest.mark.parametrize("task", DEEP_OFFLINE)
+def test_every_offline_deep_task_has_a_tune_block_pruned_over_its_epochs(task):
+    from coursework.config import load_params, task_params
+    from pipelines import get_spec
+    from tests.support import PARAMS
+
+    params = task_params(load_params(PARAMS), task)
+    target = params.tune.model or next(iter(params.models))
+    estimator = get_spec(task).models[target](**params.models[target])
+    assert deep_tuning.is_deep(estimator)
+    assert params.tune.n_trials == 0, "the main job trains with the block's values; `coursework tune` searches"
+    assert "learning_rate" in params.tune.space and params.tune.space["learning_rate"]["log"]
+    assert params.tune.pruner["type"] in ("hyperband", "successive_halving")
+    assert params.tune.pruner.get("max_resource") in (None, "auto", estimator.epochs)  # the resource is the epoch
+
+
+def test_dense_network_takes_one_int_width_so_it_can_be_tuned():
+    network = deep.dense_network((4,), 3, "softmax", hidden=5)
+    widths = [layer.units for layer in network.layers if hasattr(layer, "units")]
+    assert widths == [5, 3]
