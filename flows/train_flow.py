@@ -49,7 +49,7 @@ def train_step(ctx: RunContext, parts, pipeline):
     choice = tune.choose_model(
         problem=spec.problem, primary=spec.primary_metric, greater_is_better=spec.greater_is_better,
         factories=spec.models, candidates=params.models, features=pipeline, X=X_train, y=y_train,
-        tune=params.tune, seed=params.seed, tuned=tuned.read_tuned(ctx.root, spec.name),
+        tune=params.tune, seed=params.seed, tuned=tuned.read_tuned(ctx.root, spec.name), shuffle=params.split.shuffle,
     )
     estimator = train.build_model(spec.models[choice["model"]], choice["params"], seed=params.seed)
     model = train.train_model(pipeline, estimator, X_train, y_train)

@@ -443,12 +443,12 @@ def attach_network(pipeline: Any, path: str | Path) -> Any:
 
 
 def dense_network(input_shape: tuple, n_outputs: int, output_activation: str | None,
-                  hidden: list[int] = (64, 32), dropout: float = 0.0, activation: str = "relu"):
-    """Flatten -> [Dense -> Dropout] per hidden size -> output: the decks' fully connected model (Sequential API)."""
+                  hidden: int | list[int] = (64, 32), dropout: float = 0.0, activation: str = "relu"):
+    """Flatten -> [Dense -> Dropout] per hidden size (an int: one layer, so Optuna can tune it) -> output (Sequential API)."""
     keras = keras_module()
     layers = keras.layers
     network = keras.Sequential([keras.Input(shape=input_shape), layers.Flatten()], name="dense")
-    for units in hidden:
+    for units in [hidden] if isinstance(hidden, int) else hidden:
         network.add(layers.Dense(int(units), activation=activation))
         if dropout:
             network.add(layers.Dropout(float(dropout)))

@@ -8,11 +8,13 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import optuna
 import pandas as pd
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 from coursework.config import TuneParams
 from coursework.errors import ConfigError
 from coursework.study import make_pruner, make_sampler, open_study
+
+VAL_SIZE = 0.2  # a deep trial's held-out share of the training split, scored every epoch
 
 
 def suggest_params(trial: optuna.Trial, space: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -41,8 +43,17 @@ def make_objective(
     folds: int,
     seed: int,
     classify: bool,
+    fit_epochs: Callable[..., float] | None = None,
+    val_size: float = VAL_SIZE,
+    shuffle: bool = True,
 ) -> Callable[[optuna.Trial], float]:
-    """The objective: mean fold score of base_params overlaid with the trial's suggestions."""
+    """The objective: mean fold score of base_params overlaid with the trial's suggestions, reported per fold.
+
+    With fit_epochs (a deep task), the trial trains once instead and reports per epoch: see make_epoch_objective.
+    """
+    if fit_epochs is not None:
+        return make_epoch_objective(fit_epochs=fit_epochs, base_params=base_params, space=space, X=X, y=y, seed=seed,
+                                    classify=classify, val_size=val_size, shuffle=shuffle)
     splitter = (StratifiedKFold if classify else KFold)(n_splits=folds, shuffle=True, random_state=seed)
 
     def objective(trial: optuna.Trial) -> float:
@@ -56,6 +67,41 @@ def make_objective(
             if trial.should_prune():
                 raise optuna.TrialPruned()
         return float(np.mean(scores))
+
+    return objective
+
+
+def holdout_split(X: pd.DataFrame, y: pd.Series | None, *, val_size: float, seed: int, classify: bool, shuffle: bool):
+    """(X_fit, X_val, y_fit, y_val) out of the training split; unshuffled tasks (time series) hold out the last rows."""
+    stratify = y if classify and shuffle else None
+    if y is None:
+        X_fit, X_val = train_test_split(X, test_size=val_size, random_state=seed, shuffle=shuffle)
+        return X_fit, X_val, None, None
+    return train_test_split(X, y, test_size=val_size, random_state=seed, shuffle=shuffle, stratify=stratify)
+
+
+def make_epoch_objective(
+    *,
+    fit_epochs: Callable[..., float],
+    base_params: Mapping[str, Any],
+    space: Mapping[str, Mapping[str, Any]],
+    X: pd.DataFrame,
+    y: pd.Series | None,
+    seed: int,
+    classify: bool,
+    val_size: float = VAL_SIZE,
+    shuffle: bool = True,
+) -> Callable[[optuna.Trial], float]:
+    """A deep task's objective: fit_epochs(params, X_fit, y_fit, X_val, y_val, trial) on one split of the training rows.
+
+    fit_epochs reports the validation metric to the trial after every epoch and raises TrialPruned when told
+    (coursework.deep_tuning); the test split is never among X's rows, so it is never scored here.
+    """
+    X_fit, X_val, y_fit, y_val = holdout_split(X, y, val_size=val_size, seed=seed, classify=classify, shuffle=shuffle)
+
+    def objective(trial: optuna.Trial) -> float:
+        params = {**base_params, **suggest_params(trial, space)}
+        return fit_epochs(params, X_fit, y_fit, X_val, y_val, trial)
 
     return objective
 
@@ -102,13 +148,26 @@ def tuning_target(tune: Any, candidates: Mapping[str, Mapping[str, Any]], factor
 
 def task_objective(*, problem: str, primary: str, factories: Mapping[str, Callable[..., Any]],
                    candidates: Mapping[str, Mapping[str, Any]], features: Any, X: pd.DataFrame, y: pd.Series | None,
-                   tune: Any, seed: int) -> tuple[str, Callable[[optuna.Trial], float]]:
-    """(model name, objective) of the task's study: CV folds of the training split only."""
+                   tune: Any, seed: int, shuffle: bool = True, per_epoch: bool = True,
+                   ) -> tuple[str, Callable[[optuna.Trial], float]]:
+    """(model name, objective) of the task's study, on the training split only.
+
+    A classic candidate reports per CV fold; a Keras one (with per_epoch) trains once and reports per epoch
+    on held-out training rows (coursework.deep_tuning). shuffle=False holds out the latest rows (time series).
+    """
+    from coursework import deep_tuning
+    from coursework.train import build_model
+
     target = tuning_target(tune, candidates, factories)
+    factory, base = factories[target], dict(candidates[target])
+    fit_epochs = None
+    if per_epoch and deep_tuning.is_deep(build_model(factory, base, seed=seed)):
+        fit_epochs = deep_tuning.epoch_fitter(build=lambda params: build_model(factory, params, seed=seed),
+                                              features=features, problem=problem, primary=primary)
     objective = make_objective(
-        fit_score=fit_score_for(problem=problem, primary=primary, factory=factories[target], features=features, seed=seed),
-        base_params=dict(candidates[target]), space=tune.space, X=X, y=y, folds=tune.cv_folds, seed=seed,
-        classify=problem == "classification",
+        fit_score=fit_score_for(problem=problem, primary=primary, factory=factory, features=features, seed=seed),
+        base_params=base, space=tune.space, X=X, y=y, folds=tune.cv_folds, seed=seed,
+        classify=problem == "classification", fit_epochs=fit_epochs, shuffle=shuffle,
     )
     return target, objective
 
@@ -134,6 +193,7 @@ def choose_model(
     tune: Any,
     seed: int,
     tuned: Mapping[str, Any] | None = None,
+    shuffle: bool = True,
 ) -> dict[str, Any]:
     """Pick the candidate and hyperparameters to train: tuned/<task>.yaml or an inline Optuna study for one
     candidate's space, then CV among candidates.
@@ -144,7 +204,8 @@ def choose_model(
     """
     check_known(candidates, factories)
     chosen = {name: dict(hp) for name, hp in candidates.items()}
-    common = dict(problem=problem, primary=primary, factories=factories, features=features, X=X, y=y, seed=seed)
+    common = dict(problem=problem, primary=primary, factories=factories, features=features, X=X, y=y, seed=seed,
+                  shuffle=shuffle)
     record = None
     if tuned:  # a persisted study's best params overlay the model's own: no inline study
         target = tuning_target(SimpleNamespace(model=tuned["model"]), chosen, factories)
@@ -160,7 +221,7 @@ def choose_model(
     if len(chosen) > 1:
         for name, params in chosen.items():
             no_space = SimpleNamespace(model=name, space={}, cv_folds=tune.cv_folds)
-            _, objective = task_objective(candidates={**chosen, name: params}, tune=no_space, **common)
+            _, objective = task_objective(candidates={**chosen, name: params}, tune=no_space, per_epoch=False, **common)
             cv[name] = objective(optuna.trial.FixedTrial({}))
         pick = max(cv, key=cv.get) if greater_is_better else min(cv, key=cv.get)
     else:
