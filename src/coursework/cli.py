@@ -380,3 +380,4 @@ def main() -> None:
         err.print(f"[bold red]internal error:[/] {escape(summary)}; the traceback is in {log.resolve()}",
                   highlight=False, soft_wrap=True)
         sys.exit(EX_SOFTWARE)
+from coursework.commands import stack  # noqa: E402,F401
