@@ -8,6 +8,8 @@ so a recycled pid is never taken for it. No Prefect or MLflow import here: they 
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ PREFECT_HOME = Path(".coursework") / "prefect"
 POOL = "coursework"
 DATABASE_FILE = Path(".coursework") / "stack-database"  # the full URL, mode 0600: the state file has it redacted
 LOOPBACK = "127.0.0.1"
+MIN_PASSWORD = 12  # mlflow.server.auth refuses a shorter admin password
 
 
 class StackDown(CourseworkError):
@@ -73,8 +76,10 @@ def check_credentials(host: str) -> None:
     """Beyond 127.0.0.1 the MLflow server needs an admin: refused (exit 2) without credentials in the env."""
     missing = [k for k in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD") if not os.environ.get(k)]
     if missing:
-        raise CourseworkError(f"--host {host} serves the registry beyond this machine with MLflow's basic-auth "
-                              f"app on; set {' and '.join(missing)} (the admin user, and what runs log in as)")
+        raise CourseworkError(f"--host {host} binds beyond 127.0.0.1, so MLflow's basic-auth app guards the "
+                              f"registry; set {' and '.join(missing)} (the admin user, and what runs log in as)")
+    if len(os.environ["MLFLOW_TRACKING_PASSWORD"]) < MIN_PASSWORD:  # MLflow's auth app refuses to start otherwise
+        raise CourseworkError(f"MLFLOW_TRACKING_PASSWORD must be at least {MIN_PASSWORD} characters for MLflow's auth app")
 
 
 def _with_scheme(url: str, scheme: str, db_suffix: str = "") -> str:
@@ -137,9 +142,19 @@ def start_mlflow(plan: Plan) -> Service:
     if plan.auth:
         extra.update(MLFLOW_AUTH_CONFIG_PATH=str(auth_config(plan)),
                      MLFLOW_AUTH_ADMIN_USERNAME=os.environ["MLFLOW_TRACKING_USERNAME"],
-                     MLFLOW_AUTH_ADMIN_PASSWORD=os.environ["MLFLOW_TRACKING_PASSWORD"])
+                     MLFLOW_AUTH_ADMIN_PASSWORD=os.environ["MLFLOW_TRACKING_PASSWORD"],
+                     # the auth app's CSRF key: the user's (shared by several servers) or one for this start
+                     MLFLOW_FLASK_SERVER_SECRET_KEY=os.environ.get("MLFLOW_FLASK_SERVER_SECRET_KEY") or secrets.token_hex(32))
         cmd += ["--app-name", "basic-auth"]
+        extra["MLFLOW_SERVER_ALLOWED_HOSTS"] = os.environ.get("MLFLOW_SERVER_ALLOWED_HOSTS") or allowed_hosts(plan.host)
     return start(plan, "mlflow-server", cmd, _base_env(extra), url=f"http://{_shown(plan.host)}:{plan.mlflow_port}")
+
+
+def allowed_hosts(host: str) -> str:
+    """Host headers MLflow accepts (its guard against DNS rebinding): this machine's names, the bound address, private IPs."""
+    names = {"localhost", LOOPBACK, host, socket.gethostname(), socket.getfqdn()}
+    private = ["10.*", "192.168.*", *[f"172.{i}.*" for i in range(16, 32)]]
+    return ",".join(sorted(f"{n}{port}" for n in names for port in ("", ":*")) + private)
 
 
 def start_worker(plan: Plan, index: int, api_url: str) -> Service:

@@ -51,7 +51,7 @@ def _start(plan: lib.Plan) -> stackfile.StackState:
     try:
         started += [lib.start_prefect(plan), lib.start_mlflow(plan)]
         state = _state(plan, started)
-        control.wait_healthy(stackfile.StackState(**{**state.__dict__, "services": tuple(started[:1])}))
+        control.wait_healthy(state)  # both servers first: the pool is made on Prefect's, a dead MLflow fails fast
         from flows.stack import ensure_work_pool
 
         ensure_work_pool(state.prefect_api_url, lib.POOL)
