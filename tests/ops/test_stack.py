@@ -50,6 +50,12 @@ def _post(url: str, body: dict) -> list | dict:
         return json.loads(response.read())
 
 
+def _versions(mlflow_url: str) -> list[str]:
+    """The registered model versions the MLflow server answers with, as names."""
+    with urllib.request.urlopen(f"{mlflow_url}/api/2.0/mlflow/model-versions/search", timeout=60) as response:
+        return [v["name"] for v in json.loads(response.read()).get("model_versions", [])]
+
+
 def _get(url: str, auth: tuple[str, str] | None = None) -> int:
     headers = {"Authorization": "Basic " + base64.b64encode(":".join(auth).encode()).decode()} if auth else {}
     try:
@@ -93,8 +99,7 @@ def test_up_status_attached_run_then_kill_9_and_down(project_root):
         assert run.returncode == 0, run.stdout + run.stderr
         flow_runs = _post(f"{state.prefect_api_url}/flow_runs/filter", {})
         assert {"iris_knn", "iris_knn-data", "iris_knn-train"} <= {r["name"] for r in flow_runs}
-        versions = _post(f"{state.mlflow_tracking_uri}/api/2.0/mlflow/model-versions/search", {})
-        assert [v["name"] for v in versions["model_versions"]] == ["iris_knn"]  # registered through the server
+        assert _versions(state.mlflow_tracking_uri) == ["iris_knn"]  # registered through the server
 
         for pid in pids:  # the whole stack dies at once; uvicorn children of the servers live on
             os.kill(pid, signal.SIGKILL)
@@ -142,8 +147,7 @@ def test_stack_on_postgres_registers_through_its_server(project_root, postgres):
         assert state.database.startswith("postgresql") and state.database == postgres  # no password to redact
         run = console(project_root, "run", "iris_knn")
         assert run.returncode == 0, run.stdout + run.stderr
-        versions = _post(f"{state.mlflow_tracking_uri}/api/2.0/mlflow/model-versions/search", {})
-        assert [v["name"] for v in versions["model_versions"]] == ["iris_knn"]
+        assert _versions(state.mlflow_tracking_uri) == ["iris_knn"]
         import sqlalchemy  # the registry the server answered from is the Postgres one
 
         engine = sqlalchemy.create_engine(postgres, poolclass=sqlalchemy.pool.NullPool)
@@ -153,3 +157,18 @@ def test_stack_on_postgres_registers_through_its_server(project_root, postgres):
         engine.dispose()
     finally:
         _stopped(project_root, pids)
+
+
+def test_champion_lock_through_the_shared_database(postgres, tmp_path, monkeypatch):
+    """Runs that track through a server take the champion lock in $COURSEWORK_LOCK_DATABASE: another holder waits."""
+    from coursework import locks
+    from coursework.fsutil import LockTimeout
+
+    monkeypatch.setenv("COURSEWORK_LOCK_DATABASE", postgres)
+    with locks.champion_lock("iris_knn", "http://127.0.0.1:9", fallback_dir=tmp_path):
+        with pytest.raises(LockTimeout, match="PostgreSQL advisory lock"):
+            with locks.champion_lock("iris_knn", "http://127.0.0.1:9", fallback_dir=tmp_path, timeout=0.5):
+                pass
+    assert not list(tmp_path.iterdir())  # no file lock beside the store was taken instead
+    with locks.champion_lock("iris_knn", "http://127.0.0.1:9", fallback_dir=tmp_path, timeout=0.5):
+        pass  # released when the first holder left
