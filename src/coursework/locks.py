@@ -98,7 +98,9 @@ def champion_lock(task: str, uri: str, *, fallback_dir: Path, timeout: float | N
     """
     shared = os.environ.get("COURSEWORK_LOCK_DATABASE", "").strip()
     if shared and is_postgres(shared):
-        uri = shared
+        # the locked driver: SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3, which is not installed
+        scheme, rest = shared.split(":", 1)
+        uri = shared if "+" in scheme else f"postgresql+psycopg2:{rest}"
     with store_lock(uri, f"champion-{task}", what=f"{task} champion", fallback_dir=fallback_dir,
                     timeout=lock_timeout(CHAMPION_WAIT_S) if timeout is None else timeout, say=say):
         yield

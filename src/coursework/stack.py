@@ -27,6 +27,7 @@ POOL = "coursework"
 DATABASE_FILE = Path(".coursework") / "stack-database"  # the full URL, mode 0600: the state file has it redacted
 LOOPBACK = "127.0.0.1"
 MIN_PASSWORD = 12  # mlflow.server.auth refuses a shorter admin password
+PSYCOPG2 = "postgresql+psycopg2"  # the locked driver; SQLAlchemy 2.1 takes a bare postgresql:// as psycopg 3
 
 
 class StackDown(CourseworkError):
@@ -65,7 +66,7 @@ class Plan:
 
 
 def check_database(url: str) -> str:
-    """A postgresql:// URL with a database name, or ConfigError-style refusal (exit 2)."""
+    """The URL if it is postgresql:// with a host and a database name; refused (exit 2) otherwise."""
     parts = urlsplit(url)
     if parts.scheme.split("+")[0] not in ("postgresql", "postgres") or not parts.hostname or len(parts.path) < 2:
         raise CourseworkError(f"--database must be postgresql://user:password@host:port/dbname, not {redact(url)}")
@@ -90,7 +91,7 @@ def _with_scheme(url: str, scheme: str, db_suffix: str = "") -> str:
 def mlflow_store(plan: Plan) -> str:
     """MLflow's backend store: the named Postgres database, else the project's SQLite store."""
     if plan.database:
-        return _with_scheme(plan.database, "postgresql")
+        return _with_scheme(plan.database, PSYCOPG2)
     return f"sqlite:///{(plan.root / 'mlruns' / 'mlflow.db').resolve()}"
 
 
@@ -176,7 +177,7 @@ def ensure_prefect_database(plan: Plan) -> None:
     import sqlalchemy
 
     target = urlsplit(prefect_database(plan)).path.lstrip("/")
-    engine = sqlalchemy.create_engine(_with_scheme(plan.database, "postgresql"), poolclass=sqlalchemy.pool.NullPool)
+    engine = sqlalchemy.create_engine(_with_scheme(plan.database, PSYCOPG2), poolclass=sqlalchemy.pool.NullPool)
     try:
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT")  # CREATE DATABASE cannot run in a transaction
@@ -206,5 +207,5 @@ def attach_tracking(root: Path) -> str | None:
         return None
     secret = Path(root) / DATABASE_FILE
     if state.database != "sqlite" and secret.is_file():
-        os.environ.setdefault("COURSEWORK_LOCK_DATABASE", _with_scheme(secret.read_text().strip(), "postgresql"))
+        os.environ.setdefault("COURSEWORK_LOCK_DATABASE", _with_scheme(secret.read_text().strip(), PSYCOPG2))
     return state.mlflow_tracking_uri

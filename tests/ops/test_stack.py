@@ -50,16 +50,21 @@ def _post(url: str, body: dict) -> list | dict:
         return json.loads(response.read())
 
 
-def _versions(mlflow_url: str) -> list[str]:
+def _request(url: str, auth: tuple[str, str] | None) -> urllib.request.Request:
+    headers = {"Authorization": "Basic " + base64.b64encode(":".join(auth).encode()).decode()} if auth else {}
+    return urllib.request.Request(url, headers=headers)
+
+
+def _versions(mlflow_url: str, auth: tuple[str, str] | None = None) -> list[str]:
     """The registered model versions the MLflow server answers with, as names."""
-    with urllib.request.urlopen(f"{mlflow_url}/api/2.0/mlflow/model-versions/search", timeout=60) as response:
+    with urllib.request.urlopen(_request(f"{mlflow_url}/api/2.0/mlflow/model-versions/search", auth),
+                                timeout=60) as response:
         return [v["name"] for v in json.loads(response.read()).get("model_versions", [])]
 
 
 def _get(url: str, auth: tuple[str, str] | None = None) -> int:
-    headers = {"Authorization": "Basic " + base64.b64encode(":".join(auth).encode()).decode()} if auth else {}
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60) as response:
+        with urllib.request.urlopen(_request(url, auth), timeout=60) as response:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -83,23 +88,52 @@ def _stopped(root: Path, pids: list[int], env: dict[str, str] | None = None) -> 
     assert _group(pids) == []
 
 
-def test_up_status_attached_run_then_kill_9_and_down(project_root):
-    """A run attaches to the stack (its flow runs are on the stack's API); down cleans a stack killed with -9."""
-    state = _up(project_root, "--workers", "1")
+CREDS = {"MLFLOW_TRACKING_USERNAME": "admin", "MLFLOW_TRACKING_PASSWORD": "a-long-test-password"}
+
+
+def test_host_without_credentials_is_refused(project_root):
+    """--host binds beyond 127.0.0.1, so MLflow's basic auth must have an admin: refused (2) without one."""
+    refused = _cli(project_root, "up", "--workers", "0", "--host", "127.0.0.2", env={})
+    assert refused.returncode == 2 and "MLFLOW_TRACKING_USERNAME" in refused.stderr
+    assert "Traceback" not in refused.stdout + refused.stderr
+    assert not stackfile.path(project_root).exists() and not (project_root / ".coursework" / "logs").exists()
+
+
+def _stale_state(root: Path) -> None:
+    """A stack file left by a stack whose processes are gone (a pid that has exited)."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stackfile.write(root, StackState("http://127.0.0.1:9/api", "http://127.0.0.1:9", "coursework", "sqlite",
+                                     (Service("prefect-server", dead.pid, time.time() - 60),)))
+
+
+def test_up_with_auth_attached_run_then_kill_9_and_down(project_root):
+    """up clears a stale stack; basic auth rejects strangers; a run attaches (its flow runs are on the stack's
+    API, its model in the server's registry); status sees a kill -9; down leaves no process behind."""
+    _stale_state(project_root)
+    result = _cli(project_root, "up", "--workers", "1", "--host", "127.0.0.2", env=CREDS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cleared a stack that was no longer running" in result.stderr
+    state = stackfile.read(project_root)
+    assert state is not None
     pids = [s.pid for s in state.services]
+    auth = (CREDS["MLFLOW_TRACKING_USERNAME"], CREDS["MLFLOW_TRACKING_PASSWORD"])
     try:
-        status = console(project_root, "status", "--json")
+        status = _cli(project_root, "status", "--json", env=CREDS)
         assert status.returncode == 0, status.stdout + status.stderr
         shown = json.loads(status.stdout)
-        assert shown["healthy"] and re.fullmatch(r"http://127\.0\.0\.1:\d+/api", shown["prefect_api_url"])
+        assert shown["healthy"] and re.fullmatch(r"http://127\.0\.0\.2:\d+/api", shown["prefect_api_url"])
         assert {s["name"] for s in shown["services"]} == {"prefect-server", "mlflow-server", "worker-1"}
         assert all(psutil.pid_exists(s["pid"]) and s["healthy"] for s in shown["services"])
+        search = f"{state.mlflow_tracking_uri}/api/2.0/mlflow/experiments/search?max_results=1"
+        assert _get(search) == 401 and _get(search, ("admin", "wrong-password-here")) == 401
+        assert _get(search, auth) == 200
 
-        run = console(project_root, "run", "iris_knn")
+        run = _cli(project_root, "run", "iris_knn", env=CREDS)
         assert run.returncode == 0, run.stdout + run.stderr
         flow_runs = _post(f"{state.prefect_api_url}/flow_runs/filter", {})
         assert {"iris_knn", "iris_knn-data", "iris_knn-train"} <= {r["name"] for r in flow_runs}
-        assert _versions(state.mlflow_tracking_uri) == ["iris_knn"]  # registered through the server
+        assert _versions(state.mlflow_tracking_uri, auth) == ["iris_knn"]  # registered through the server
 
         for pid in pids:  # the whole stack dies at once; uvicorn children of the servers live on
             os.kill(pid, signal.SIGKILL)
@@ -112,39 +146,15 @@ def test_up_status_attached_run_then_kill_9_and_down(project_root):
         _stopped(project_root, pids)
 
 
-def test_host_needs_credentials_and_basic_auth_rejects_strangers(project_root):
-    """--host without credentials is refused (2); with them, MLflow's basic auth answers 401 to a stranger."""
-    refused = _cli(project_root, "up", "--workers", "0", "--host", "127.0.0.2", env={})
-    assert refused.returncode == 2 and "MLFLOW_TRACKING_USERNAME" in refused.stderr
-    assert "Traceback" not in refused.stdout + refused.stderr
-    assert not stackfile.path(project_root).exists()
-
-    dead = subprocess.Popen(["true"])
-    dead.wait()  # a stack file left by a stack whose processes are gone: `up` clears it
-    stackfile.write(project_root, StackState("http://127.0.0.1:9/api", "http://127.0.0.1:9", "coursework", "sqlite",
-                                             (Service("prefect-server", dead.pid, time.time() - 60),)))
-    creds = {"MLFLOW_TRACKING_USERNAME": "admin", "MLFLOW_TRACKING_PASSWORD": "a-long-test-password"}
-    result = _cli(project_root, "up", "--workers", "0", "--host", "127.0.0.2", env=creds)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "cleared a stack that was no longer running" in result.stderr
-    state = stackfile.read(project_root)
-    assert state is not None
-    try:
-        search = f"{state.mlflow_tracking_uri}/api/2.0/mlflow/experiments/search?max_results=1"
-        assert state.mlflow_tracking_uri.startswith("http://127.0.0.2:")
-        assert _get(search) == 401
-        assert _get(search, ("admin", "wrong-password-here")) == 401
-        assert _get(search, ("admin", creds["MLFLOW_TRACKING_PASSWORD"])) == 200
-    finally:
-        _stopped(project_root, [s.pid for s in state.services], env=creds)
-
-
 def test_stack_on_postgres_registers_through_its_server(project_root, postgres):
     """Prefect's and MLflow's stores on PostgreSQL: an attached run's model version is in that registry."""
     state = _up(project_root, "--workers", "0", "--database", postgres)
     pids = [s.pid for s in state.services]
     try:
         assert state.database.startswith("postgresql") and state.database == postgres  # no password to redact
+        status = console(project_root, "status", "--json")
+        assert status.returncode == 0 and json.loads(status.stdout)["healthy"], status.stdout + status.stderr
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api", json.loads(status.stdout)["prefect_api_url"])
         run = console(project_root, "run", "iris_knn")
         assert run.returncode == 0, run.stdout + run.stderr
         assert _versions(state.mlflow_tracking_uri) == ["iris_knn"]
@@ -164,7 +174,7 @@ def test_champion_lock_through_the_shared_database(postgres, tmp_path, monkeypat
     from coursework import locks
     from coursework.fsutil import LockTimeout
 
-    monkeypatch.setenv("COURSEWORK_LOCK_DATABASE", postgres)
+    monkeypatch.setenv("COURSEWORK_LOCK_DATABASE", postgres.replace("postgresql+psycopg2://", "postgresql://"))
     with locks.champion_lock("iris_knn", "http://127.0.0.1:9", fallback_dir=tmp_path):
         with pytest.raises(LockTimeout, match="PostgreSQL advisory lock"):
             with locks.champion_lock("iris_knn", "http://127.0.0.1:9", fallback_dir=tmp_path, timeout=0.5):
