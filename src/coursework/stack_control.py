@@ -83,18 +83,19 @@ def wait_healthy(state: StackState, timeout: float = HEALTHY_WAIT_S) -> None:
 
 # -------------------------------------------------------------------------------------------------- stop
 def members(svc: Service) -> list[psutil.Process]:
-    """The processes of the service's group (its session), the leader dead or alive; none if pgid was reused."""
+    """The live processes of the service's group (its session), the leader dead or alive; none if the pid was reused."""
     found = []
-    for proc in psutil.process_iter(["pid", "create_time"]):
+    for proc in psutil.process_iter(["pid", "create_time", "status"]):
         try:
-            if os.getpgid(proc.pid) == svc.pid and proc.info["create_time"] >= svc.started - 1.0:
+            if os.getpgid(proc.pid) == svc.pid and (proc.info["create_time"] or 0) >= svc.started - 1.0:
                 found.append(proc)
         except (ProcessLookupError, psutil.Error):
             continue
     leader = next((p for p in found if p.pid == svc.pid), None)
-    if leader is not None and not process_alive(svc.pid, svc.started):
+    if leader is not None and abs(leader.info["create_time"] - svc.started) >= 1.0:
         return []  # the pid, and so the group, belongs to another process now
-    return found
+    # a leader killed with -9 may stay a zombie until init reaps it; its children still run and are ours
+    return [p for p in found if p.info["status"] != psutil.STATUS_ZOMBIE]
 
 
 def _signal(procs: list[psutil.Process], sig: int) -> None:
