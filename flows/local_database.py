@@ -14,6 +14,7 @@ from typing import Callable
 
 from prefect.settings import get_current_settings
 
+from coursework import stackfile
 from coursework.fsutil import bounded_lock
 
 MIGRATE_WAIT_S = 300.0  # a first migration takes ~10 s on a loaded 2-core machine
@@ -42,7 +43,7 @@ def _migrated(path: Path) -> bool:
 def ensure_local_database(say: Callable[[str], None] | None = None) -> None:
     """Migrate the local Prefect database if nothing has yet; later runs only check, under the same lock."""
     path = _sqlite_file()
-    if path is None:
+    if path is None or stackfile.read(Path.cwd()) is not None:  # attached to a stack: no temporary server
         return
     with bounded_lock(path.with_name(f".{path.name}.migrate.lock"), what="Prefect database migration",
                       timeout=MIGRATE_WAIT_S, say=say):

@@ -1,4 +1,4 @@
-"""A temporary Prefect API server that cannot outlive the command that started it.
+"""A temporary Prefect API server that cannot outlive the command that started it (or a running stack's).
 
 Prefect starts its own ephemeral server (a uvicorn child) when no PREFECT_API_URL is set, and stops it
 at exit; a `kill -9` skips that, and the child ran on for ever. Here the command starts that same server
@@ -80,9 +80,20 @@ def _drain() -> None:
 
 @contextmanager
 def temporary_api(root: Path) -> Iterator[str | None]:
-    """Run the block against a temporary local Prefect API tied to this process; the user's API if they set one."""
+    """Run the block against the user's API if they set one, else a running `coursework up` stack's, else a
+    temporary local Prefect API tied to this process."""
     from prefect.settings import PREFECT_API_URL
 
+    from coursework import stackfile
+
+    stack = stackfile.read(root) if not PREFECT_API_URL.value() else None
+    if stack is not None:  # attach: no server to start, and the runs show on the stack's UI
+        with _api_url(stack.prefect_api_url):
+            try:
+                yield stack.prefect_api_url
+            finally:
+                _drain()
+        return
     if PREFECT_API_URL.value() or not sys.platform.startswith("linux"):
         yield PREFECT_API_URL.value()  # the user's server, or Prefect's own ephemeral one off Linux
         return

@@ -216,4 +216,4 @@ def main() -> None:
         sys.exit(errorlog.EX_SOFTWARE)
 
 
-from coursework.commands import registry, schedule, tune, tasks as task_commands  # noqa: E402,F401
+from coursework.commands import registry, schedule, stack, tune, tasks as task_commands  # noqa: E402,F401

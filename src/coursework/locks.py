@@ -8,6 +8,7 @@ bounded (LockTimeout, exit 75) and a waiting run says so.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,7 +93,14 @@ def champion_lock(task: str, uri: str, *, fallback_dir: Path, timeout: float | N
 
     Promotion by hand takes this same lock, so it never interleaves with a run's decision. The wait is
     bounded by $COURSEWORK_LOCK_TIMEOUT like the data lock's (CHAMPION_WAIT_S where it is not set).
+    Runs that track through an MLflow server (a `coursework up` stack, maybe on several machines) take it
+    in the PostgreSQL database $COURSEWORK_LOCK_DATABASE names, when it is set.
     """
+    shared = os.environ.get("COURSEWORK_LOCK_DATABASE", "").strip()
+    if shared and is_postgres(shared):
+        # the locked driver: SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3, which is not installed
+        scheme, rest = shared.split(":", 1)
+        uri = shared if "+" in scheme else f"postgresql+psycopg2:{rest}"
     with store_lock(uri, f"champion-{task}", what=f"{task} champion", fallback_dir=fallback_dir,
                     timeout=lock_timeout(CHAMPION_WAIT_S) if timeout is None else timeout, say=say):
         yield

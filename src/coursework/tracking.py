@@ -32,13 +32,15 @@ def default_tracking_uri(root: Path) -> str:
 
 
 def configure(root: Path) -> str:
-    """Point MLflow at $MLFLOW_TRACKING_URI, or at the project's SQLite store under mlruns/."""
+    """Point MLflow at $MLFLOW_TRACKING_URI, a running `coursework up` stack's server, or the SQLite store under mlruns/."""
+    from coursework.stack import attach_tracking
+
     # mlflow.set_tracking_uri/set_registry_uri export their variables: a value set here is not the user's
     ours = set(filter(None, os.environ.get("_COURSEWORK_DEFAULT_URIS", "").split("\n")))
     uri = os.environ.get("MLFLOW_TRACKING_URI")
     if not uri or uri in ours:
         (root / STORE_DIR).mkdir(parents=True, exist_ok=True)
-        uri = default_tracking_uri(root)
+        uri = attach_tracking(root) or default_tracking_uri(root)
         os.environ["_COURSEWORK_DEFAULT_URIS"] = "\n".join(ours | {uri})
     registry = os.environ.get("MLFLOW_REGISTRY_URI")
     mlflow.set_tracking_uri(uri)
