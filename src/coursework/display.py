@@ -113,7 +113,8 @@ def _prefect_logs_above(console: Console) -> Iterator[None]:
 def task_progress(total: int, console: Console) -> Iterator[tuple[Callable[[str], None], Callable[[dict], None]]]:
     """A bar on `console`: tasks done of total, the task running now, time elapsed; yields (start, done) hooks."""
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, redirect_stdout=False) as progress, _prefect_logs_above(console):
+    above = _prefect_logs_above(console) if console.is_terminal else contextlib.nullcontext()  # only a live bar
+    with Progress(*columns, console=console, redirect_stdout=False) as progress, above:  # needs the lines above it
         bar = progress.add_task("starting", total=total)
 
         def start(name: str) -> None:

@@ -49,6 +49,9 @@ def make_project(root: Path, env: dict, mlflow_db: Path) -> None:
     shutil.copy2(REPO / "pipelines" / "__init__.py", root / "pipelines")
     for package in ["_shared", *TASKS]:
         shutil.copytree(REPO / "pipelines" / package, root / "pipelines" / package, ignore=IGNORE)
+    (root / "tuned").mkdir()
+    for task in TASKS:  # each stage depends on its task's tuned params (a placeholder until `coursework tune`)
+        shutil.copy2(REPO / "tuned" / f"{task}.yaml", root / "tuned")
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     (root / "params.yaml").write_text(yaml.safe_dump({k: params[k] for k in ["base", *TASKS]}, sort_keys=False))
     pipeline = yaml.safe_load((REPO / "dvc.yaml").read_text())
