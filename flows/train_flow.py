@@ -42,14 +42,19 @@ def features_step(ctx: RunContext, frame):
 
 
 @task(name="train", **STEP)
-def train_step(ctx: RunContext, parts, pipeline):
+def train_step(ctx: RunContext, parts, pipeline, data_hash: str | None = None):
     log = get_run_logger()
     X_train, _, y_train, _ = parts
     spec, params = ctx.spec, ctx.params
+    record = tuned.read_tuned(ctx.root, spec.name)
+    stale = tuned.stale_note(record, spec.name, data_hash)
+    if stale:  # still used: the user committed it; they are told how to search again
+        log.warning(stale)
+        tracking.set_tags({"tuned_on_other_data": "true"})
     choice = tune.choose_model(
         problem=spec.problem, primary=spec.primary_metric, greater_is_better=spec.greater_is_better,
         factories=spec.models, candidates=params.models, features=pipeline, X=X_train, y=y_train,
-        tune=params.tune, seed=params.seed, tuned=tuned.read_tuned(ctx.root, spec.name), shuffle=params.split.shuffle,
+        tune=params.tune, seed=params.seed, tuned=record, shuffle=params.split.shuffle,
     )
     estimator = train.build_model(spec.models[choice["model"]], choice["params"], seed=params.seed)
     model = train.train_model(pipeline, estimator, X_train, y_train)
@@ -133,7 +138,7 @@ def train_flow(task: str, params_path: str = "params.yaml", root: str = ".", dat
     ctx = make_context(task, params_path, root)
     frame, snapshot = retried(load_step, ctx)(ctx, data_hash)
     parts, pipeline = retried(features_step, ctx)(ctx, frame)
-    model, choice = retried(train_step, ctx)(ctx, parts, pipeline)
+    model, choice = retried(train_step, ctx)(ctx, parts, pipeline, snapshot.content_hash)
     result = retried(evaluate_step, ctx)(ctx, model, choice, parts, pipeline)
     decision = register_step(ctx, model, parts, result, snapshot, data_version)  # not retried: a second try would register a second version
     alerts.after_register(task, params_path, ctx.root, decision, result.metrics, primary=ctx.spec.primary_metric,

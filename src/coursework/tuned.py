@@ -37,6 +37,15 @@ def read_tuned(root: Path, task: str) -> dict[str, Any] | None:
     return data
 
 
+def stale_note(record: Mapping[str, Any] | None, task: str, data_hash: str | None) -> str | None:
+    """A warning when the tuned params were found on other data than the run trains on; None otherwise."""
+    tuned_on = (record or {}).get("data_hash")
+    if not tuned_on or not data_hash or tuned_on == data_hash:
+        return None
+    return (f"tuned/{task}.yaml was tuned on data sha256 {tuned_on[:12]}, but this run trains on {data_hash[:12]}: "
+            f"its params are used as they are; `coursework tune {task}` searches again on this data")
+
+
 def check_ours(root: Path, task: str) -> Path:
     """tuned/<task>.yaml, refused (exit 2) when something there was not written by this project."""
     path = path_of(root, task)

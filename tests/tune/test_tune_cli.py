@@ -130,6 +130,29 @@ def test_the_next_run_trains_with_the_studys_best_params(tuned_root, prefect_har
            if r.data.tags.get("kind") != "tune-trial" and "hp.n_neighbors" in r.data.params][0]
     assert int(run.data.params["hp.n_neighbors"]) == best["n_neighbors"] >= LOW_K
     assert run.data.params["hp.weights"] == best["weights"]
+    assert "was tuned on data" not in proc.stderr and "tuned_on_other_data" not in run.data.tags  # same data
+
+
+def test_a_tuned_file_from_other_data_is_used_with_a_warning(tuned_root, prefect_harness):
+    from mlflow import MlflowClient
+    from prefect.settings import PREFECT_API_URL
+
+    from coursework import tuned
+
+    root, _, _ = tuned_root
+    path = tuned.path_of(root, TASK)
+    kept = path.read_text()
+    record = tuned.read_tuned(root, TASK)
+    path.write_text(kept.replace(record["data_hash"], "f" * 64))  # as if tuned before the data changed
+    try:
+        proc = console(root, "run", TASK, api_url=PREFECT_API_URL.value())
+    finally:
+        path.write_text(kept)
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert f"tuned/{TASK}.yaml was tuned on data sha256 ffffffffffff, but this run trains on " in proc.stderr
+    run = MlflowClient().search_runs([_parents(root)[0].info.experiment_id], order_by=["start_time DESC"],
+                                     filter_string="tags.tuned_on_other_data = 'true'")
+    assert len(run) == 1 and int(run[0].data.params["hp.n_neighbors"]) == record["params"]["n_neighbors"]
 
 
 def test_postgres_storage_holds_the_study(tuned_root, postgres, cli):

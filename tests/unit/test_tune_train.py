@@ -115,3 +115,18 @@ def test_train_model_is_deterministic_and_leaves_features_unfitted():
     assert [name for name, _ in first.steps] == ["features", "model"]
     assert (first.predict(X) == again.predict(X)).all()
     assert not hasattr(FEATURES[-1], "transformers_")  # the template was cloned, not fitted in place
+
+
+@pytest.mark.parametrize("record, data_hash, warned", [
+    ({"data_hash": "a" * 64}, "a" * 64, False),  # tuned on this data
+    ({"data_hash": "a" * 64}, "b" * 64, True),  # the data changed since
+    (None, "b" * 64, False),  # not tuned
+    ({"data_hash": "a" * 64}, None, False),  # a run that does not know its data hash says nothing
+])
+def test_a_tuned_file_from_other_data_is_named(record, data_hash, warned):
+    from coursework import tuned
+
+    note = tuned.stale_note(record, "iris_knn", data_hash)
+    assert (note is not None) == warned
+    if warned:
+        assert note.startswith("tuned/iris_knn.yaml was tuned on data sha256 aaaaaaaaaaaa") and "bbbbbbbbbbbb" in note
