@@ -8,10 +8,11 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import optuna
 import pandas as pd
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.model_selection import KFold, StratifiedKFold
 
 from coursework.config import TuneParams
 from coursework.errors import ConfigError
+from coursework.features import split_data
 from coursework.study import make_pruner, make_sampler, open_study
 
 VAL_SIZE = 0.2  # a deep trial's held-out share of the training split, scored every epoch
@@ -72,12 +73,11 @@ def make_objective(
 
 
 def holdout_split(X: pd.DataFrame, y: pd.Series | None, *, val_size: float, seed: int, classify: bool, shuffle: bool):
-    """(X_fit, X_val, y_fit, y_val) out of the training split; unshuffled tasks (time series) hold out the last rows."""
-    stratify = y if classify and shuffle else None
-    if y is None:
-        X_fit, X_val = train_test_split(X, test_size=val_size, random_state=seed, shuffle=shuffle)
-        return X_fit, X_val, None, None
-    return train_test_split(X, y, test_size=val_size, random_state=seed, shuffle=shuffle, stratify=stratify)
+    """(X_fit, X_val, y_fit, y_val) out of the training split; unshuffled tasks (time series) hold out the last rows.
+
+    The same rule as the test split's (features.split_data), applied inside the training rows.
+    """
+    return split_data(X, y, test_size=val_size, random_state=seed, stratify=classify, shuffle=shuffle)
 
 
 def make_epoch_objective(
