@@ -41,9 +41,10 @@ def task_study(task: str, params: Mapping[str, Any]) -> dict[str, Any]:
     from flows import catalog
 
     spec, tp = catalog.spec(task), task_params(params, task)
-    (X_train, _, y_train, _), pipeline = features.task_split(spec, tp, spec.load_default(**thaw(tp.source)))
-    model, objective = tune.task_objective(problem=spec.problem, primary=spec.primary_metric, factories=spec.models,
-                                           candidates=thaw(tp.models), features=pipeline, X=X_train, y=y_train,
+    split, pipeline = features.task_split(spec, tp, spec.load_default(**thaw(tp.source)))
+    model, objective = tune.task_objective(problem=spec.family, primary=spec.primary_metric, factories=spec.models,
+                                           candidates=thaw(tp.models), features=pipeline, X=split.X_train,
+                                           y=split.y_train,
                                            tune=tp.tune, seed=tp.seed, shuffle=tp.split.shuffle)
     return {"objective": objective, "model": model, "seed": tp.seed, "pruner": thaw(tp.tune.pruner),
             "direction": "maximize" if spec.greater_is_better else "minimize", "metric": spec.primary_metric}

@@ -17,7 +17,8 @@ from coursework.config import TaskParams, task_names, task_params, thaw
 from coursework.deep import KerasEstimator
 from coursework.errors import ConfigError
 from coursework.params_schema import GENERIC_FEATURES
-from coursework.spec import METRIC_DIRECTION, TaskSpec
+from coursework.problems import METRIC_DIRECTION
+from coursework.spec import TaskSpec
 from coursework.train import build_model
 from pipelines import available, get_spec
 

@@ -9,17 +9,12 @@ from typing import Any
 from prefect import flow
 from prefect.runtime import flow_run
 
-from coursework import tracking, versioning
+from coursework import lineage, tracking, versioning
 from coursework.download import redact_url
 from flows import alerts
 from flows.context import CODE_DIR, make_context
 from flows.data_flow import data_flow
 from flows.train_flow import train_flow
-
-
-def _stage_tags() -> dict[str, str]:
-    """The DVC stage that runs this command, if any: `dvc repro` sets DVC_STAGE for it."""
-    return {"dvc_stage": os.environ["DVC_STAGE"]} if os.environ.get("DVC_STAGE") else {}
 
 
 @flow(name="coursework-task", flow_run_name="{task}", log_prints=True,
@@ -35,8 +30,8 @@ def task_flow(task: str, source: str | None = None, params_path: str = "params.y
     ctx = make_context(task, params_path, root)
     tracking.configure(ctx.root)
     shown = redact_url(source) if source else ctx.spec.source_label  # no URL query string in tags
-    tags = {"task": task, "source": shown, "prefect_flow_run_id": str(flow_run.id),
-            "git_commit": tracking.git_commit(CODE_DIR), "params_hash": ctx.params.params_hash}
+    tags = lineage.run_tags(task, source=shown, flow_run_id=str(flow_run.id), git_commit=tracking.git_commit(CODE_DIR),
+                            params_hash=ctx.params.params_hash)
     with tracking.task_run(task, ctx.root, run_name=f"{task}-{flow_run.name or 'local'}", tags=tags) as run_id:
         if from_snapshot:  # the recorded snapshot, as data.dvc records it
             data_version, data_hash = versioning.current_version(ctx.root), None
@@ -45,7 +40,7 @@ def task_flow(task: str, source: str | None = None, params_path: str = "params.y
             data = data_flow(task, source=source, params_path=params_path, root=str(ctx.root),
                              accept_new_data=accept_new_data)
             data_version, data_hash = data["data_version"], data["data_hash"]
-        tracking.set_tags({"data_version": data_version, **_stage_tags()})
+        tracking.set_tags({"data_version": data_version, **lineage.stage_tags(os.environ)})
         trained = train_flow(task, params_path=params_path, root=str(ctx.root), data_hash=data_hash,
                              data_version=data_version,
                              metrics_out=metrics_out, plots_out=plots_out)

@@ -14,8 +14,10 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
 from coursework import champion, deep, evaluate, features, ingest, reports, tracking, train, tune, tuned, versioning
-from coursework.config import thaw
 from coursework.errors import DataVersionError
+from coursework.features import Split
+from coursework.lineage import Lineage
+from coursework.train import Choice
 from flows import alerts
 from flows.context import CODE_DIR, STEP, RunContext, make_context, retried
 
@@ -35,16 +37,15 @@ def load_step(ctx: RunContext, data_hash: str | None):
 
 @task(name="features", **STEP)
 def features_step(ctx: RunContext, frame):
-    parts, pipeline = features.task_split(ctx.spec, ctx.params, frame)  # the split `coursework tune` uses too
-    X = parts[0]
-    get_run_logger().info("features: %d train / %d test rows, %d input columns", len(parts[0]), len(parts[1]), X.shape[1])
-    return parts, pipeline
+    split, pipeline = features.task_split(ctx.spec, ctx.params, frame)  # the split `coursework tune` uses too
+    get_run_logger().info("features: %d train / %d test rows, %d input columns", len(split.X_train), len(split.X_test),
+                          split.X_train.shape[1])
+    return split, pipeline
 
 
 @task(name="train", **STEP)
-def train_step(ctx: RunContext, parts, pipeline, data_hash: str | None = None):
+def train_step(ctx: RunContext, split: Split, pipeline, data_hash: str | None = None):
     log = get_run_logger()
-    X_train, _, y_train, _ = parts
     spec, params = ctx.spec, ctx.params
     record = tuned.read_tuned(ctx.root, spec.name)
     stale = tuned.stale_note(record, spec.name, data_hash)
@@ -52,39 +53,28 @@ def train_step(ctx: RunContext, parts, pipeline, data_hash: str | None = None):
         log.warning(stale)
         tracking.set_tags({"tuned_on_other_data": "true"})
     choice = tune.choose_model(
-        problem=spec.problem, primary=spec.primary_metric, greater_is_better=spec.greater_is_better,
-        factories=spec.models, candidates=params.models, features=pipeline, X=X_train, y=y_train,
-        tune=params.tune, seed=params.seed, tuned=record, shuffle=params.split.shuffle,
+        problem=spec.family, primary=spec.primary_metric, factories=spec.models, candidates=params.models,
+        features=pipeline, X=split.X_train, y=split.y_train, tune=params.tune, seed=params.seed, tuned=record,
+        shuffle=params.split.shuffle,
     )
-    estimator = train.build_model(spec.models[choice["model"]], choice["params"], seed=params.seed)
-    model = train.train_model(pipeline, estimator, X_train, y_train)
+    model = train.train_choice(spec.models, choice, pipeline, split.X_train, split.y_train, seed=params.seed)
     if deep.is_keras(model):  # learning curves as step metrics, the device as tags
         tracking.log_keras_training(model[-1])
-    tracking.log_params({"model": choice["model"], "hp": choice["params"], "split": thaw(params.raw["split"]),
-                         "features": thaw(params.features), "seed": params.seed})
-    tracking.log_metrics({f"cv_{name}_{spec.primary_metric}": v for name, v in choice["cv"].items()})
-    if choice["study"]:
-        tracking.log_dict(choice["study"], "tuning/study.json")
-        log.info("tune: %s", choice["study"])
-    log.info("train: %s with %s", choice["model"], choice["params"])
+    tracking.log_params(choice.run_params(params))
+    tracking.log_metrics({f"cv_{name}_{spec.primary_metric}": v for name, v in choice.cv.items()})
+    if choice.study:
+        tracking.log_dict(choice.study, "tuning/study.json")
+        log.info("tune: %s", choice.study)
+    log.info("train: %s with %s", choice.model, choice.params)
     return model, choice
 
 
 @task(name="evaluate", **STEP)
-def evaluate_step(ctx: RunContext, model, choice, parts, pipeline) -> evaluate.Evaluation:
-    X_train, X_test, y_train, y_test = parts
+def evaluate_step(ctx: RunContext, model, choice: Choice, split: Split, pipeline) -> evaluate.Evaluation:
     spec, params = ctx.spec, ctx.params
-    result = evaluate.evaluate_model(spec.problem, model, X_train, y_train, X_test, y_test, task=spec.name, seed=params.seed)
-    for name, hp in choice["candidates"].items():  # every candidate's test score (tuned params), side by side
-        if len(choice["candidates"]) > 1:
-            other = model if name == choice["model"] else train.train_model(
-                pipeline, train.build_model(spec.models[name], hp, seed=params.seed), X_train, y_train)
-            result.metrics[f"candidate_{name}_{spec.primary_metric}"] = evaluate.score_model(
-                spec.problem, other, X_test, y_test)[spec.primary_metric]
-    if spec.report:
-        extra_metrics, extra_figures = spec.report(model, X_test, y_test)
-        result.metrics.update(extra_metrics)
-        result.figures.update(extra_figures)
+    candidates = train.fit_candidates(spec.models, choice, model, pipeline, split.X_train, split.y_train, seed=params.seed)
+    result = evaluate.evaluate_model(spec.family, model, split, task=spec.name, seed=params.seed,
+                                     primary=spec.primary_metric, candidates=candidates, report=spec.report)
     tracking.log_metrics(result.metrics)
     for name, figure in result.figures.items():
         tracking.log_figure(figure, name)
@@ -96,24 +86,20 @@ def evaluate_step(ctx: RunContext, model, choice, parts, pipeline) -> evaluate.E
 
 
 @task(name="register", **STEP)
-def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, snapshot: ingest.Snapshot,
+def register_step(ctx: RunContext, model, split: Split, result: evaluate.Evaluation, snapshot: ingest.Snapshot,
                   data_version: str) -> dict[str, Any]:
     log = get_run_logger()
     log_model = tracking.log_keras_pipeline if deep.is_keras(model) else tracking.log_sklearn_model
-    model_uri = log_model(model, parts[0])
-    lineage = {
-        "git_commit": tracking.git_commit(CODE_DIR), "data_hash": snapshot.content_hash,
-        "params_hash": ctx.params.params_hash, "prefect_flow_run_id": str(flow_run.id), "data_version": data_version,
-        # the run a user or a deployment started (task_flow's, or the all-tasks flow's) above this training run
-        "prefect_root_flow_run_id": str(flow_run.root_flow_run_id),
-    }
-    version, decision, previous = champion.register_decided(ctx.spec, ctx.params, result.metrics, model, model_uri, parts, lineage,
-                                                  root=ctx.root, say=log.info)  # under the task's champion lock
+    model_uri = log_model(model, split.X_train)
+    lineage = Lineage(git_commit=tracking.git_commit(CODE_DIR), data_hash=snapshot.content_hash,
+                      params_hash=ctx.params.params_hash, flow_run_id=str(flow_run.id),
+                      root_flow_run_id=str(flow_run.root_flow_run_id), data_version=data_version)
+    version, decision, previous = champion.register_decided(ctx.spec, ctx.params, result.metrics, model, model_uri, split,
+                                                            lineage, root=ctx.root, say=log.info)  # under the task's champion lock
     tracking.set_tags({"model_version": version, "alias": decision.alias, "decision": "; ".join(decision.reasons)})
     verb = "promoted to champion" if decision.promote else "kept as challenger"
     log.info("register: version %d %s: %s", version, verb, "; ".join(decision.reasons))
-    return {"version": version, "alias": decision.alias, "passed_gate": decision.passed_gate,
-            "promoted": decision.promote, "reasons": list(decision.reasons), "previous_champion": previous}
+    return champion.outcome(version, decision, previous)
 
 
 @task(name="write-reports", **STEP)
@@ -123,7 +109,6 @@ def reports_step(result: evaluate.Evaluation, decision: dict, metrics_out: str |
         reports.write_plots(Path(plots_out), result.figures)
     if metrics_out:
         reports.write_metrics(Path(metrics_out), result.metrics, passed_gate=decision["passed_gate"])
-
 
 
 @flow(name="coursework-train", flow_run_name="{task}-train", log_prints=True)
@@ -137,13 +122,13 @@ def train_flow(task: str, params_path: str = "params.yaml", root: str = ".", dat
     """
     ctx = make_context(task, params_path, root)
     frame, snapshot = retried(load_step, ctx)(ctx, data_hash)
-    parts, pipeline = retried(features_step, ctx)(ctx, frame)
-    model, choice = retried(train_step, ctx)(ctx, parts, pipeline, snapshot.content_hash)
-    result = retried(evaluate_step, ctx)(ctx, model, choice, parts, pipeline)
-    decision = register_step(ctx, model, parts, result, snapshot, data_version)  # not retried: a second try would register a second version
+    split, pipeline = retried(features_step, ctx)(ctx, frame)
+    model, choice = retried(train_step, ctx)(ctx, split, pipeline, snapshot.content_hash)
+    result = retried(evaluate_step, ctx)(ctx, model, choice, split, pipeline)
+    decision = register_step(ctx, model, split, result, snapshot, data_version)  # not retried: a second try would register a second version
     alerts.after_register(task, params_path, ctx.root, decision, result.metrics, primary=ctx.spec.primary_metric,
                           gate=ctx.params.gate)  # gate_missed / champion_changed
     if metrics_out or plots_out:
         reports_step(result, decision, metrics_out, plots_out)
     return {"data_hash": snapshot.content_hash, "primary": ctx.spec.primary_metric, "metrics": result.metrics,
-            "model": choice["model"], **decision}
+            "model": choice.model, **decision}

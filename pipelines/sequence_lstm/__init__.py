@@ -31,4 +31,5 @@ SPEC = TaskSpec(
     primary_metric="mae",
     anchor="near-exact on held-out windows (within ±1)",
     report=report,
+    report_metrics=("within_1", "max_abs_error"),
 )

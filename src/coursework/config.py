@@ -37,7 +37,6 @@ class SplitParams:
     test_size: float
     random_state: int
     stratify: bool
-    val_size: float
     shuffle: bool = True  # false: the last rows are the test split (time series, stock_lstm)
 
 
@@ -114,7 +113,6 @@ def task_params(params: Mapping[str, Any], task: str) -> TaskParams:
             test_size=float(split["test_size"]),
             random_state=int(split.get("random_state", merged["seed"])),
             stratify=bool(split.get("stratify", False)),
-            val_size=float(split.get("val_size", 0.2)),
             shuffle=bool(split.get("shuffle", True)),
         )
         tune = dict(block.get("tune") or {})

@@ -17,6 +17,7 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from coursework.deep import KerasEstimator
+from coursework.problems import Problem
 
 
 @lru_cache(maxsize=1)
@@ -48,20 +49,18 @@ def is_deep(estimator: Any) -> bool:
     return isinstance(estimator, KerasEstimator)
 
 
-def fit_epochs(*, estimator: KerasEstimator, features: Pipeline, problem: str, primary: str, trial: optuna.Trial,
+def fit_epochs(*, estimator: KerasEstimator, features: Pipeline, problem: Problem, primary: str, trial: optuna.Trial,
                X_fit: pd.DataFrame, y_fit: pd.Series | None, X_val: pd.DataFrame, y_val: pd.Series | None) -> float:
     """Train one trial's network on X_fit, reporting the primary metric on (X_val, y_val) per epoch; its final score.
 
     The final score is the restored network's (the best epoch on the estimator's own val_loss), so it is
     the model these parameters would train. A pruned trial raises optuna.TrialPruned out of here.
     """
-    from coursework.evaluate import score_model
-
     model = Pipeline([("features", clone(features)), ("model", estimator)])
 
     def score(network) -> float:
         estimator.model_ = network  # the features are fitted before the estimator trains, so the pipeline predicts
-        return float(score_model(problem, model, X_val, y_val)[primary])
+        return float(problem.score(model, X_val, y_val)[primary])
 
     # a pruned trial's checkpoints go with its own temporary folder, never into .coursework/checkpoints for a rerun
     with tempfile.TemporaryDirectory(prefix="coursework-trial-") as folder:
@@ -71,7 +70,7 @@ def fit_epochs(*, estimator: KerasEstimator, features: Pipeline, problem: str, p
     return score(estimator.model_)
 
 
-def epoch_fitter(*, build: Callable[[Mapping[str, Any]], KerasEstimator], features: Pipeline, problem: str,
+def epoch_fitter(*, build: Callable[[Mapping[str, Any]], KerasEstimator], features: Pipeline, problem: Problem,
                  primary: str) -> Callable[..., float]:
     """fit_epochs bound to a task: (params, X_fit, y_fit, X_val, y_val, trial) -> final holdout score."""
     def fit(params, X_fit, y_fit, X_val, y_val, trial) -> float:

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: plots go to files and MLflow, never to a window
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn import metrics as skm  # noqa: E402
-from sklearn.decomposition import PCA  # noqa: E402
-from sklearn.dummy import DummyClassifier, DummyRegressor  # noqa: E402
+import numpy as np
+from sklearn import metrics as skm
 
 
 @dataclass
@@ -75,12 +68,13 @@ def score_classifier(model, X, y) -> dict[str, float]:
     return classification_metrics(y, model.predict(X), _positive_score(model, X, classes), classes)
 
 
-def _kmeans_inertia(model, Z) -> float | None:
-    centers = getattr(model[-1], "cluster_centers_", None)
-    if centers is None:
-        return None
-    labels = model[-1].predict(Z)
-    return float(((Z - centers[labels]) ** 2).sum())
+def inertia(Z, labels, centers) -> float:
+    """The summed squared distance of each point to its cluster's center (k-means' own objective)."""
+    return float(((np.asarray(Z) - np.asarray(centers)[labels]) ** 2).sum())
+
+
+def classification_report(y_true, y_pred) -> str:
+    return skm.classification_report(y_true, y_pred, zero_division=0)
 
 
 def reconstruction_metrics(Z, Z_hat) -> dict[str, float]:
@@ -101,131 +95,26 @@ def training_metrics(estimator) -> dict[str, float]:
     return {k: float(stats[k]) for k in keys if k in stats}
 
 
-def score_model(problem: str, model, X, y) -> dict[str, float]:
-    """The metrics of one fitted model on (X, y); used for tuning folds and the test split alike."""
-    if problem == "reconstruction":
-        Z = np.asarray(model[:-1].transform(X), dtype=float)
-        return reconstruction_metrics(Z, model[-1].predict(Z))
-    if problem == "classification":
-        return score_classifier(model, X, y)
-    if problem == "regression":
-        return regression_metrics(y, model.predict(X))
-    Z = np.asarray(model[:-1].transform(X), dtype=float)
-    return clustering_metrics(Z, model[-1].predict(Z), inertia=_kmeans_inertia(model, Z), y_true=y)
+def evaluate_model(problem, model, split, *, task: str, seed: int, primary: str = "",
+                   candidates: Iterable[tuple[str, Any]] = (), report=None) -> Evaluation:
+    """Test metrics with their baseline_* twins, the family's plots and reports, and the task's own report.
 
-
-def baseline_metrics(problem: str, model, X_train, y_train, X_test, y_test, *, seed: int) -> dict[str, float]:
-    """The naive model beside every result: majority class, mean predictor or random clusters."""
-    if problem == "classification":
-        dummy = DummyClassifier(strategy="most_frequent").fit(X_train, y_train)
-        found = score_classifier(dummy, X_test, y_test)
-    elif problem == "regression":
-        dummy = DummyRegressor(strategy="mean").fit(X_train, y_train)
-        found = regression_metrics(y_test, dummy.predict(X_test))
-    elif problem == "reconstruction":  # every input reconstructed as the mean training input
-        mean = np.asarray(model[:-1].transform(X_train), dtype=float).mean(axis=0)
-        Z = np.asarray(model[:-1].transform(X_test), dtype=float)
-        found = reconstruction_metrics(Z, np.broadcast_to(mean, Z.shape))
-    else:
-        Z = np.asarray(model[:-1].transform(X_test), dtype=float)
-        k = int(getattr(model[-1], "n_clusters", 2))
-        labels = np.random.default_rng(seed).integers(0, k, size=len(Z))
-        centers = np.stack([Z[labels == c].mean(axis=0) if (labels == c).any() else Z.mean(axis=0) for c in range(k)])
-        found = clustering_metrics(Z, labels, inertia=float(((Z - centers[labels]) ** 2).sum()), y_true=y_test)
-    return {f"baseline_{k}": v for k, v in found.items()}
-
-
-def confusion_figure(y_true, y_pred, title: str):
-    fig, ax = plt.subplots(figsize=(5, 4.5))
-    skm.ConfusionMatrixDisplay.from_predictions(y_true, y_pred, ax=ax, colorbar=False)
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
-
-def predicted_actual_figure(y_true, y_pred, title: str):
-    fig, ax = plt.subplots(figsize=(5, 4.5))
-    ax.scatter(y_true, y_pred, s=14, alpha=0.7)
-    lo, hi = float(np.min([np.min(y_true), np.min(y_pred)])), float(np.max([np.max(y_true), np.max(y_pred)]))
-    ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="perfect")
-    ax.set(xlabel="actual", ylabel="predicted", title=title)
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
-def cluster_figure(Z, labels, title: str):
-    points = PCA(n_components=2).fit_transform(Z) if Z.shape[1] > 2 else Z
-    fig, ax = plt.subplots(figsize=(5, 4.5))
-    ax.scatter(points[:, 0], points[:, 1], c=labels, s=14, cmap="tab10")
-    ax.set(xlabel="component 1", ylabel="component 2", title=title)
-    fig.tight_layout()
-    return fig
-
-
-def learning_curve_figure(history: dict, title: str):
-    """Train vs validation loss (and metric) per epoch, the decks' over-fitting check."""
-    metrics = [k for k in history if k not in ("loss", "val_loss") and not k.startswith("val_")]
-    fig, axes = plt.subplots(1, 1 + len(metrics[:1]), figsize=(5 + 4 * len(metrics[:1]), 4), squeeze=False)
-    for ax, key in zip(axes[0], ["loss", *metrics[:1]]):
-        epochs = np.arange(1, len(history[key]) + 1)
-        ax.plot(epochs, history[key], label=f"train {key}")
-        if f"val_{key}" in history:
-            ax.plot(epochs, history[f"val_{key}"], label=f"validation {key}")
-        ax.set(xlabel="epoch", ylabel=key, title=f"{title}: {key}")
-        ax.legend()
-    fig.tight_layout()
-    return fig
-
-
-def _image_shape(n_features: int) -> tuple[int, ...]:
-    side = int(round(np.sqrt(n_features)))
-    if side * side == n_features:
-        return (side, side)
-    side = int(round(np.sqrt(n_features / 3)))
-    return (side, side, 3) if 3 * side * side == n_features else (1, n_features)
-
-
-def reconstructions_figure(Z, Z_hat, title: str, n: int = 10):
-    """Originals (top row) next to their reconstructions (bottom row)."""
-    Z, Z_hat = np.asarray(Z, dtype=float)[:n], np.asarray(Z_hat, dtype=float)[:n]
-    shape = _image_shape(Z.shape[1])
-    fig, axes = plt.subplots(2, len(Z), figsize=(1.2 * len(Z), 2.8), squeeze=False)
-    for i in range(len(Z)):
-        for row, images in enumerate((Z, Z_hat)):
-            axes[row, i].imshow(np.clip(images[i].reshape(shape), 0, 1), cmap="gray", vmin=0, vmax=1)
-            axes[row, i].axis("off")
-    axes[0, 0].set_title("original", fontsize=8, loc="left")
-    axes[1, 0].set_title("reconstructed", fontsize=8, loc="left")
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def evaluate_model(problem: str, model, X_train, y_train, X_test, y_test, *, task: str, seed: int) -> Evaluation:
-    """Test metrics with their baseline_* twins, the standard plot, and the classification report."""
-    found = score_model(problem, model, X_test, y_test)
-    found.update(baseline_metrics(problem, model, X_train, y_train, X_test, y_test, seed=seed))
-    result = Evaluation(metrics=found)
-    if problem == "classification":
-        y_pred = model.predict(X_test)
-        result.figures["confusion_matrix.png"] = confusion_figure(y_test, y_pred, f"{task}: test confusion matrix")
-        result.texts["classification_report.txt"] = skm.classification_report(y_test, y_pred, zero_division=0)
-    elif problem == "regression":
-        y_pred = model.predict(X_test)
-        result.figures["predicted_vs_actual.png"] = predicted_actual_figure(y_test, y_pred, f"{task}: test predictions")
-    elif problem == "reconstruction":
-        Z = np.asarray(model[:-1].transform(X_test), dtype=float)
-        result.figures["reconstructions.png"] = reconstructions_figure(Z, model[-1].predict(Z), f"{task}: test images")
-    else:
-        Z = np.asarray(model[:-1].transform(X_test), dtype=float)
-        result.figures["clusters.png"] = cluster_figure(Z, model[-1].predict(Z), f"{task}: test clusters")
+    problem is the task's coursework.problems.Problem; candidates the (name, fitted model) of every candidate,
+    scored side by side as candidate_<name>_<primary>; report the TaskSpec's optional extras.
+    """
+    found = problem.score(model, split.X_test, split.y_test)
+    found.update({f"baseline_{k}": v for k, v in problem.baseline(model, split, seed=seed).items()})
+    figures, texts = problem.figures(model, split.X_test, split.y_test, task=task)
+    result = Evaluation(metrics=found, figures=figures, texts=texts)
     if getattr(model[-1], "history_", None):  # a Keras estimator: how it trained
+        from coursework.figures import learning_curve_figure
+
         result.metrics.update(training_metrics(model[-1]))
         result.figures["learning_curves.png"] = learning_curve_figure(model[-1].history_, task)
+    for name, other in candidates:
+        result.metrics[f"candidate_{name}_{primary}"] = problem.score(other, split.X_test, split.y_test)[primary]
+    if report:
+        extra_metrics, extra_figures = report(model, split.X_test, split.y_test)
+        result.metrics.update(extra_metrics)
+        result.figures.update(extra_figures)
     return result
-
-
-def as_frame(values) -> pd.DataFrame:
-    """Predictions as a one-column frame, for batch output."""
-    return pd.DataFrame({"prediction": np.asarray(values)})

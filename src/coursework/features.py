@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import pandas as pd
@@ -24,20 +25,28 @@ SCALERS = {
 }
 
 
+@dataclass(frozen=True)
+class Split:
+    """A task's rows held apart: what the model trains on, and the test rows nothing but evaluate sees."""
+
+    X_train: pd.DataFrame
+    X_test: pd.DataFrame
+    y_train: pd.Series | None
+    y_test: pd.Series | None
+
+
 def split_data(
     X: pd.DataFrame, y: pd.Series | None, *, test_size: float, random_state: int, stratify: bool,
     shuffle: bool = True,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series | None, pd.Series | None]:
+) -> Split:
     """Hold out the test split that nothing but evaluate ever sees (the last rows when shuffle is false)."""
-    if not shuffle:  # time order kept: the model never trains on rows after the ones it is tested on
-        return train_test_split(X, y, test_size=test_size, shuffle=False) if y is not None else (
-            *train_test_split(X, test_size=test_size, shuffle=False), None, None)
     if y is None:
-        X_train, X_test = train_test_split(X, test_size=test_size, random_state=random_state)
-        return X_train, X_test, None, None
-    return train_test_split(
-        X, y, test_size=test_size, random_state=random_state, stratify=y if stratify else None
-    )
+        X_train, X_test = train_test_split(X, test_size=test_size, shuffle=shuffle,
+                                           random_state=random_state if shuffle else None)
+        return Split(X_train, X_test, None, None)
+    if not shuffle:  # time order kept: the model never trains on rows after the ones it is tested on
+        return Split(*train_test_split(X, y, test_size=test_size, shuffle=False))
+    return Split(*train_test_split(X, y, test_size=test_size, random_state=random_state, stratify=y if stratify else None))
 
 
 def _numeric_steps(options: Mapping[str, Any]) -> Pipeline:
@@ -68,13 +77,13 @@ def build_features(
     return Pipeline([*(task_steps or []), ("columns", columns)])
 
 
-def task_split(spec: Any, params: Any, frame: pd.DataFrame) -> tuple[tuple, Pipeline]:
-    """(X_train, X_test, y_train, y_test) and the unfitted preprocessing of a task: what `run` and `tune` share."""
+def task_split(spec: Any, params: Any, frame: pd.DataFrame) -> tuple[Split, Pipeline]:
+    """The Split and the unfitted preprocessing of a task: what `run` and `tune` share."""
     X, y = spec.split_xy(frame)
-    split = params.split
-    parts = split_data(X, y, test_size=split.test_size, random_state=split.random_state, stratify=split.stratify,
-                       shuffle=split.shuffle)
+    options = params.split
+    split = split_data(X, y, test_size=options.test_size, random_state=options.random_state,
+                       stratify=options.stratify, shuffle=options.shuffle)
     task_steps = spec.feature_steps(params.features) if spec.feature_steps else None
     pipeline = build_features(numeric=spec.numeric, categorical=spec.categorical, options=params.features,
                               task_steps=task_steps)
-    return parts, pipeline
+    return split, pipeline

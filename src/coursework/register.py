@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from coursework.spec import METRIC_DIRECTION
+from coursework.problems import METRIC_DIRECTION
 
 
 @dataclass(frozen=True)

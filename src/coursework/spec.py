@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
 
 import pandas as pd
 
-ProblemType = Literal["classification", "regression", "clustering", "reconstruction"]
+if TYPE_CHECKING:
+    from coursework.problems import Problem
 
-# name -> (greater_is_better) for every metric a gate or a champion comparison may use
-METRIC_DIRECTION: dict[str, bool] = {
-    "accuracy": True, "precision_macro": True, "recall_macro": True, "f1_macro": True,
-    "f1": True, "roc_auc": True, "r2": True, "silhouette": True, "ari": True,
-    "mse": False, "rmse": False, "mae": False, "mape": False, "inertia": False,
-    "reconstruction_mse": False, "reconstruction_mae": False, "within_1": True,  # the deep tasks (coursework.deep)
-}
+ProblemType = Literal["classification", "regression", "clustering", "reconstruction"]
 
 
 @dataclass(frozen=True)
@@ -46,12 +41,19 @@ class TaskSpec:
     external_data: str | None = None
     # task-specific extras: (model, X_test, y_test) -> (metrics, {file name: matplotlib figure})
     report: Callable[..., tuple[dict[str, float], dict[str, Any]]] | None = None
-    report_metrics: tuple[str, ...] = ()  # metrics `report` adds that a gate may name (beside METRIC_DIRECTION)
+    report_metrics: tuple[str, ...] = ()  # metrics `report` adds that a gate may name (beside problems.METRIC_DIRECTION)
     feature_options: tuple[str, ...] = ()  # features keys in params.yaml that feature_steps read
 
     @property
+    def family(self) -> Problem:
+        """The problem family's object: its metrics, baseline, figures, folds and metric directions."""
+        from coursework.problems import problem_for  # on use: a spec is read where no metric is computed
+
+        return problem_for(self.problem)
+
+    @property
     def greater_is_better(self) -> bool:
-        return METRIC_DIRECTION[self.primary_metric]
+        return self.family.greater_is_better(self.primary_metric)
 
     @property
     def input_columns(self) -> tuple[str, ...]:

@@ -8,12 +8,12 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import optuna
 import pandas as pd
-from sklearn.model_selection import KFold, StratifiedKFold
-
 from coursework.config import TuneParams
 from coursework.errors import ConfigError
-from coursework.features import split_data
+from coursework.features import Split, split_data
+from coursework.problems import Problem
 from coursework.study import make_pruner, make_sampler, open_study
+from coursework.train import Choice
 
 VAL_SIZE = 0.2  # a deep trial's held-out share of the training split, scored every epoch
 
@@ -43,7 +43,7 @@ def make_objective(
     y: pd.Series | None,
     folds: int,
     seed: int,
-    classify: bool,
+    problem: Problem,
     fit_epochs: Callable[..., float] | None = None,
     val_size: float = VAL_SIZE,
     shuffle: bool = True,
@@ -54,13 +54,13 @@ def make_objective(
     """
     if fit_epochs is not None:
         return make_epoch_objective(fit_epochs=fit_epochs, base_params=base_params, space=space, X=X, y=y, seed=seed,
-                                    classify=classify, val_size=val_size, shuffle=shuffle)
-    splitter = (StratifiedKFold if classify else KFold)(n_splits=folds, shuffle=True, random_state=seed)
+                                    problem=problem, val_size=val_size, shuffle=shuffle)
+    splitter = problem.cv_splitter(folds, seed)
 
     def objective(trial: optuna.Trial) -> float:
         params = {**base_params, **suggest_params(trial, space)}
         scores = []
-        for step, (fit_idx, val_idx) in enumerate(splitter.split(X, y if classify else None)):
+        for step, (fit_idx, val_idx) in enumerate(splitter.split(X, y if problem.classifier else None)):
             y_fit = None if y is None else y.iloc[fit_idx]
             y_val = None if y is None else y.iloc[val_idx]
             scores.append(fit_score(params, X.iloc[fit_idx], y_fit, X.iloc[val_idx], y_val))
@@ -72,12 +72,13 @@ def make_objective(
     return objective
 
 
-def holdout_split(X: pd.DataFrame, y: pd.Series | None, *, val_size: float, seed: int, classify: bool, shuffle: bool):
-    """(X_fit, X_val, y_fit, y_val) out of the training split; unshuffled tasks (time series) hold out the last rows.
+def holdout_split(X: pd.DataFrame, y: pd.Series | None, *, val_size: float, seed: int, stratify: bool,
+                  shuffle: bool) -> Split:
+    """Fit and validation rows (as a Split) out of the training split; unshuffled tasks hold out the last rows.
 
     The same rule as the test split's (features.split_data), applied inside the training rows.
     """
-    return split_data(X, y, test_size=val_size, random_state=seed, stratify=classify, shuffle=shuffle)
+    return split_data(X, y, test_size=val_size, random_state=seed, stratify=stratify, shuffle=shuffle)
 
 
 def make_epoch_objective(
@@ -88,7 +89,7 @@ def make_epoch_objective(
     X: pd.DataFrame,
     y: pd.Series | None,
     seed: int,
-    classify: bool,
+    problem: Problem,
     val_size: float = VAL_SIZE,
     shuffle: bool = True,
 ) -> Callable[[optuna.Trial], float]:
@@ -97,11 +98,11 @@ def make_epoch_objective(
     fit_epochs reports the validation metric to the trial after every epoch and raises TrialPruned when told
     (coursework.deep_tuning); the test split is never among X's rows, so it is never scored here.
     """
-    X_fit, X_val, y_fit, y_val = holdout_split(X, y, val_size=val_size, seed=seed, classify=classify, shuffle=shuffle)
+    rows = holdout_split(X, y, val_size=val_size, seed=seed, stratify=problem.classifier, shuffle=shuffle)
 
     def objective(trial: optuna.Trial) -> float:
         params = {**base_params, **suggest_params(trial, space)}
-        return fit_epochs(params, X_fit, y_fit, X_val, y_val, trial)
+        return fit_epochs(params, rows.X_train, rows.y_train, rows.X_test, rows.y_test, trial)
 
     return objective
 
@@ -120,14 +121,13 @@ def direction(greater_is_better: bool) -> str:
     return "maximize" if greater_is_better else "minimize"
 
 
-def fit_score_for(*, problem: str, primary: str, factory: Callable[..., Any], features: Any, seed: int):
+def fit_score_for(*, problem: Problem, primary: str, factory: Callable[..., Any], features: Any, seed: int):
     """fit_score for make_objective: fit the candidate on the fit folds, score the primary metric on the held-out fold."""
-    from coursework.evaluate import score_model
     from coursework.train import build_model, train_model
 
     def fit_score(params, X_fit, y_fit, X_val, y_val) -> float:
         model = train_model(features, build_model(factory, params, seed=seed), X_fit, y_fit)
-        return score_model(problem, model, X_val, y_val)[primary]
+        return problem.score(model, X_val, y_val)[primary]
     return fit_score
 
 
@@ -146,7 +146,7 @@ def tuning_target(tune: Any, candidates: Mapping[str, Mapping[str, Any]], factor
     return target
 
 
-def task_objective(*, problem: str, primary: str, factories: Mapping[str, Callable[..., Any]],
+def task_objective(*, problem: Problem, primary: str, factories: Mapping[str, Callable[..., Any]],
                    candidates: Mapping[str, Mapping[str, Any]], features: Any, X: pd.DataFrame, y: pd.Series | None,
                    tune: Any, seed: int, shuffle: bool = True, per_epoch: bool = True,
                    ) -> tuple[str, Callable[[optuna.Trial], float]]:
@@ -167,7 +167,7 @@ def task_objective(*, problem: str, primary: str, factories: Mapping[str, Callab
     objective = make_objective(
         fit_score=fit_score_for(problem=problem, primary=primary, factory=factory, features=features, seed=seed),
         base_params=base, space=tune.space, X=X, y=y, folds=tune.cv_folds, seed=seed,
-        classify=problem == "classification", fit_epochs=fit_epochs, shuffle=shuffle,
+        problem=problem, fit_epochs=fit_epochs, shuffle=shuffle,
     )
     return target, objective
 
@@ -182,9 +182,8 @@ def study_record(study: optuna.Study, model: str) -> dict[str, Any]:
 
 def choose_model(
     *,
-    problem: str,
+    problem: Problem,
     primary: str,
-    greater_is_better: bool,
     factories: Mapping[str, Callable[..., Any]],
     candidates: Mapping[str, Mapping[str, Any]],
     features: Any,
@@ -194,13 +193,11 @@ def choose_model(
     seed: int,
     tuned: Mapping[str, Any] | None = None,
     shuffle: bool = True,
-) -> dict[str, Any]:
+) -> Choice:
     """Pick the candidate and hyperparameters to train: tuned/<task>.yaml or an inline Optuna study for one
     candidate's space, then CV among candidates.
 
-    Returns {'model': name, 'params': {...}, 'candidates': {name: params after tuning},
-    'cv': {name: score}, 'study': {...} or None}; uses only
-    the training split, so the test split stays unseen.
+    Uses only the training split, so the test split stays unseen.
     """
     check_known(candidates, factories)
     chosen = {name: dict(hp) for name, hp in candidates.items()}
@@ -214,7 +211,8 @@ def choose_model(
                   "best_params": dict(tuned["params"])}
     elif tune.n_trials > 0 or tune.timeout:
         target, objective = task_objective(candidates=chosen, tune=tune, **common)
-        study = tune_params(objective, n_trials=tune.n_trials, seed=seed, greater_is_better=greater_is_better, tune=tune)
+        study = tune_params(objective, n_trials=tune.n_trials, seed=seed,
+                            greater_is_better=problem.greater_is_better(primary), tune=tune)
         chosen[target].update(study.best_params)
         record = study_record(study, target)
     cv: dict[str, float] = {}
@@ -223,7 +221,5 @@ def choose_model(
             no_space = SimpleNamespace(model=name, space={}, cv_folds=tune.cv_folds)
             _, objective = task_objective(candidates={**chosen, name: params}, tune=no_space, per_epoch=False, **common)
             cv[name] = objective(optuna.trial.FixedTrial({}))
-        pick = max(cv, key=cv.get) if greater_is_better else min(cv, key=cv.get)
-    else:
-        pick = next(iter(chosen))
-    return {"model": pick, "params": chosen[pick], "candidates": chosen, "cv": cv, "study": record}
+    pick = problem.best(cv, primary) if cv else next(iter(chosen))
+    return Choice(model=pick, params=chosen[pick], candidates=chosen, cv=cv, study=record)

@@ -53,10 +53,10 @@ def _setup(task: str, params_path: Path, storage: Optional[str]) -> Setup:
         raise ConfigError(f"{task}.tune.space is empty: nothing to tune (add a space to its tune block in {params_path})")
     frame, snapshot = ingest.load_snapshot(root / "data" / task)
     data_hash = versioning.check_snapshot(root, task, snapshot.data_path, snapshot.content_hash)
-    (X_train, _, y_train, _), pipeline = features.task_split(spec, params, frame)  # the test split is never seen
+    split, pipeline = features.task_split(spec, params, frame)  # the test split is never seen
     model, objective = tune.task_objective(
-        problem=spec.problem, primary=spec.primary_metric, factories=spec.models, candidates=params.models,
-        features=pipeline, X=X_train, y=y_train, tune=params.tune, seed=params.seed, shuffle=params.split.shuffle)
+        problem=spec.family, primary=spec.primary_metric, factories=spec.models, candidates=params.models,
+        features=pipeline, X=split.X_train, y=split.y_train, tune=params.tune, seed=params.seed, shuffle=params.split.shuffle)
     return Setup(task=task, root=root, params=params, spec=spec, model=model, objective=objective,
                  name=study.study_name(task, data_hash, params.tune.space, model), data_hash=data_hash,
                  storage_url=storage or study.DEFAULT_STORAGE)
