@@ -5,19 +5,14 @@ import pytest
 from coursework.config import load_params, task_names, task_params, thaw
 from coursework.errors import SourceError
 from coursework.features import build_features
-from coursework.spec import METRIC_DIRECTION, TaskSpec
+from coursework.problems import PROBLEMS
+from coursework.spec import TaskSpec
 from coursework.validate import validate_frame
 from pipelines import get_spec
 from tests.support import PARAMS
 
 ALL_PARAMS = load_params(PARAMS)
 TASKS = task_names(ALL_PARAMS)  # every block, so a block without a package fails here instead of vanishing
-FAMILY = {
-    "classification": {"accuracy", "precision_macro", "recall_macro", "f1_macro", "f1", "roc_auc"},
-    "regression": {"r2", "mse", "rmse", "mae", "mape"},
-    "clustering": {"silhouette", "inertia", "ari"},
-    "reconstruction": {"reconstruction_mse", "reconstruction_mae"},
-}
 BINARY_ONLY = {"f1", "roc_auc"}
 TUNE_TYPES = {"int", "float", "categorical"}
 
@@ -28,9 +23,9 @@ def test_task_contract(task):
     params = task_params(ALL_PARAMS, task)
     assert isinstance(spec, TaskSpec) and spec.name == task
 
-    # a primary metric the gate and the champion comparison can use, one its problem type reports
-    assert spec.primary_metric in METRIC_DIRECTION, f"{task}: unknown primary metric {spec.primary_metric}"
-    assert spec.primary_metric in FAMILY[spec.problem], f"{task}: {spec.primary_metric} is not a {spec.problem} metric"
+    # a primary metric the gate and the champion comparison can use, one its problem type reports (and ranks)
+    assert spec.problem in PROBLEMS, f"{task}: unknown problem type {spec.problem}"
+    assert spec.primary_metric in spec.family.directions, f"{task}: {spec.primary_metric} is not a {spec.problem} metric"
 
     # a gate with at least one threshold (an empty gate fails by default, so it would never promote)
     bounds = {**(params.gate.get("min") or {}), **(params.gate.get("max") or {})}

@@ -8,7 +8,7 @@ import yaml
 
 from coursework import tracking
 from coursework.config import load_params, task_names
-from coursework.spec import METRIC_DIRECTION
+from coursework.problems import METRIC_DIRECTION
 from pipelines import get_spec
 from tests.support import PARAMS
 

@@ -15,6 +15,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from coursework import deep, deep_tuning
 from coursework.config import TuneParams
+from coursework.problems import PROBLEMS
 from coursework.tune import choose_model, holdout_split, make_objective, task_objective
 
 pytest.importorskip("keras")
@@ -23,6 +24,7 @@ FACTORY = deep.keras_factory(deep.KerasClassifier, deep.dense_network)
 TINY = {"hidden": [8], "epochs": 4, "batch_size": 16, "patience": 10, "validation_split": 0.2}
 SPACE = {"learning_rate": {"type": "float", "low": 1e-5, "high": 1e-1, "log": True}}
 STEPS = 4
+CLASSIFICATION = PROBLEMS["classification"]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,7 @@ def isolated(tmp_path, monkeypatch):
 
 def objective_for(X, y, **extra):
     features = Pipeline([("scale", StandardScaler())])
-    _, objective = task_objective(problem="classification", primary="accuracy", factories={"dense": FACTORY},
+    _, objective = task_objective(problem=CLASSIFICATION, primary="accuracy", factories={"dense": FACTORY},
                                   candidates={"dense": {**TINY, **extra}}, features=features, X=X, y=y,
                                   tune=TuneParams(space=SPACE), seed=0)
     return objective
@@ -105,14 +107,14 @@ def test_reported_values_are_the_holdout_metric_not_a_keras_log(blobs):
     def fit_epochs(params, X_fit, y_fit, X_val, y_val, trial):
         estimator = FACTORY(random_state=0, **params)
         value = deep_tuning.fit_epochs(estimator=estimator, features=Pipeline([("scale", StandardScaler())]),
-                                       problem="classification", primary="accuracy", trial=trial,
+                                       problem=CLASSIFICATION, primary="accuracy", trial=trial,
                                        X_fit=X_fit, y_fit=y_fit, X_val=X_val, y_val=y_val)
         pipeline = Pipeline([("scale", StandardScaler().fit(X_fit)), ("model", estimator)])
         seen["accuracy"] = accuracy_score(y_val, pipeline.predict(X_val))
         return value
 
     objective = make_objective(fit_score=None, base_params={**TINY, "epochs": 1, "learning_rate": 0.003}, space={},
-                               X=X, y=y, folds=3, seed=0, classify=True, fit_epochs=fit_epochs)
+                               X=X, y=y, folds=3, seed=0, problem=CLASSIFICATION, fit_epochs=fit_epochs)
     study = optuna.create_study(direction="maximize")
     study.optimize(objective, n_trials=1)
     trial = study.trials[0]
@@ -132,21 +134,21 @@ def test_deep_tuning_in_choose_model_never_sees_the_test_split(blobs):
 
     features = Pipeline([("spy", FunctionTransformer(record)), ("scale", StandardScaler())])
     tune = TuneParams(n_trials=2, model="dense", space=SPACE)
-    choice = choose_model(problem="classification", primary="accuracy", greater_is_better=True,
+    choice = choose_model(problem=CLASSIFICATION, primary="accuracy",
                           factories={"dense": FACTORY}, candidates={"dense": TINY}, features=features,
                           X=X_train, y=y_train, tune=tune, seed=0)
-    assert choice["study"]["trials"] == 2 and 1e-5 <= choice["params"]["learning_rate"] <= 1e-1
-    _, X_val, _, _ = holdout_split(X_train, y_train, val_size=0.2, seed=0, classify=True, shuffle=True)
-    assert set(X_val.index) <= seen, "the holdout rows were never scored"
+    assert choice.study["trials"] == 2 and 1e-5 <= choice.params["learning_rate"] <= 1e-1
+    holdout = holdout_split(X_train, y_train, val_size=0.2, seed=0, stratify=True, shuffle=True)
+    assert set(holdout.X_test.index) <= seen, "the holdout rows were never scored"
     assert seen <= set(X_train.index) and not seen & set(X_test.index)
 
 
 def test_holdout_is_a_disjoint_part_of_the_training_rows_and_the_last_rows_when_unshuffled(blobs):
     X, y = blobs
-    X_fit, X_val, y_fit, y_val = holdout_split(X, y, val_size=0.2, seed=0, classify=True, shuffle=True)
-    assert not set(X_fit.index) & set(X_val.index) and len(X_fit) + len(X_val) == len(X)
-    assert y_val.value_counts().min() == y_val.value_counts().max()  # stratified: 12 of each class
-    X_fit, X_val, _, _ = holdout_split(X, y, val_size=0.2, seed=0, classify=True, shuffle=False)
+    rows = holdout_split(X, y, val_size=0.2, seed=0, stratify=True, shuffle=True)
+    assert not set(rows.X_train.index) & set(rows.X_test.index) and len(rows.X_train) + len(rows.X_test) == len(X)
+    assert rows.y_test.value_counts().min() == rows.y_test.value_counts().max()  # stratified: 12 of each class
+    X_val = holdout_split(X, y, val_size=0.2, seed=0, stratify=True, shuffle=False).X_test
     assert list(X_val.index) == list(X.index[-len(X_val):])  # a time series is validated on its latest rows
 
 

@@ -94,15 +94,16 @@ def test_a_tuned_file_overlays_the_models_params_and_no_inline_study_runs():
     from sklearn.pipeline import Pipeline
 
     from coursework import tune
+    from coursework.problems import PROBLEMS
 
     X, y = load_iris(return_X_y=True, as_frame=True)
     inline = TuneParams(n_trials=5, cv_folds=3, space=SPACE)
-    common = dict(problem="classification", primary="accuracy", greater_is_better=True,
+    common = dict(problem=PROBLEMS["classification"], primary="accuracy",
                   factories={"knn": KNeighborsClassifier}, candidates={"knn": {"n_neighbors": 3}},
                   features=Pipeline([("id", "passthrough")]), X=X, y=y, tune=inline, seed=0)
     choice = tune.choose_model(**common, tuned={"model": "knn", "params": {"n_neighbors": 11}, "study": "s"})
-    assert choice["params"] == {"n_neighbors": 11}
-    assert choice["study"]["tuned_file"] is True and "pruned" not in choice["study"]  # the inline study did not run
-    assert tune.choose_model(**common)["study"]["trials"] == 5
+    assert choice.params == {"n_neighbors": 11}
+    assert choice.study["tuned_file"] is True and "pruned" not in choice.study  # the inline study did not run
+    assert tune.choose_model(**common).study["trials"] == 5
     with pytest.raises(ConfigError, match="not one of the task's models"):
         tune.choose_model(**common, tuned={"model": "svc", "params": {}})

@@ -2,14 +2,8 @@
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 import pytest
-from sklearn.cluster import KMeans
-from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer
 
 from coursework import evaluate
 
@@ -76,85 +70,12 @@ def test_clustering_metrics_single_cluster_and_no_labels():
     assert found == {"silhouette": -1.0}
 
 
-def test_baseline_classification_is_majority_class():
-    X_train = pd.DataFrame({"x": [0.0, 1.0, 2.0]})
-    X_test = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]})
-    found = evaluate.baseline_metrics("classification", None, X_train, pd.Series(list("aab")), X_test,
-                                      pd.Series(list("abbb")), seed=0)
-    assert found["baseline_accuracy"] == approx(0.25)
-    assert found["baseline_recall_macro"] == approx(0.5)
-    assert all(k.startswith("baseline_") for k in found)
+def test_inertia_is_the_summed_squared_distance_to_each_center():
+    centers = np.array([[0.0, 0.5], [10.0, 0.5]])
+    assert evaluate.inertia(SQUARE, np.array([0, 0, 1, 1]), centers) == approx(4 * 0.25)
+    assert evaluate.inertia(SQUARE, np.array([1, 1, 0, 0]), centers) == approx(2 * (100.25 + 100.25))
 
 
-def test_baseline_regression_is_the_train_mean():
-    X = pd.DataFrame({"x": [0.0, 1.0]})
-    found = evaluate.baseline_metrics("regression", None, X, pd.Series([1.0, 3.0]), X, pd.Series([2.0, 4.0]), seed=0)
-    assert found["baseline_mse"] == approx(2.0)
-    assert found["baseline_mae"] == approx(1.0)
-    assert found["baseline_r2"] == approx(-1.0)
-    assert set(found) == {f"baseline_{k}" for k in ("r2", "mse", "rmse", "mae", "mape")}
-
-
-def _blobs(seed=0):
-    rng = np.random.default_rng(seed)
-    centers = np.array([[0, 0], [8, 8], [0, 8]])
-    labels = np.repeat([0, 1, 2], 30)
-    X = pd.DataFrame(centers[labels] + rng.normal(scale=0.5, size=(90, 2)), columns=["a", "b"])
-    return X, pd.Series(labels)
-
-
-def _kmeans(X):
-    return Pipeline([("features", FunctionTransformer()), ("model", KMeans(n_clusters=3, n_init=4, random_state=0))]).fit(X)
-
-
-def test_baseline_clustering_is_seeded_random_assignment():
-    X, y = _blobs()
-    model = _kmeans(X)
-    first = evaluate.baseline_metrics("clustering", model, X, y, X, y, seed=3)
-    again = evaluate.baseline_metrics("clustering", model, X, y, X, y, seed=3)
-    assert first == again
-    assert set(first) == {"baseline_silhouette", "baseline_inertia", "baseline_ari"}
-    real = evaluate.score_model("clustering", model, X, y)
-    assert real["inertia"] < first["baseline_inertia"]
-    assert real["silhouette"] > first["baseline_silhouette"]
-    assert real["ari"] > first["baseline_ari"]
-
-
-def test_score_model_clustering_inertia_matches_kmeans():
-    X, y = _blobs()
-    model = _kmeans(X)
-    found = evaluate.score_model("clustering", model, X, y)
-    assert found["inertia"] == approx(model[-1].inertia_, rel=1e-6)
-    assert found["ari"] == approx(1.0)
-
-
-def test_score_model_binary_classifier_has_roc_auc():
-    X = pd.DataFrame({"x": np.r_[np.linspace(0, 1, 20), np.linspace(2, 3, 20)]})
-    y = pd.Series(["no"] * 20 + ["yes"] * 20)
-    found = evaluate.score_model("classification", LogisticRegression().fit(X, y), X, y)
-    assert found["accuracy"] == 1.0 and found["roc_auc"] == 1.0 and found["f1"] == 1.0
-
-
-@pytest.mark.parametrize(
-    "problem, figure, text",
-    [("classification", "confusion_matrix.png", "classification_report.txt"),
-     ("regression", "predicted_vs_actual.png", None),
-     ("clustering", "clusters.png", None)],
-)
-def test_evaluate_model_returns_metrics_baselines_and_plots(problem, figure, text):
-    X, labels = _blobs()
-    if problem == "classification":
-        y, model = labels, Pipeline([("f", FunctionTransformer()), ("m", LogisticRegression())]).fit(X, labels)
-    elif problem == "regression":
-        y = X["a"] * 2 + 1
-        model = Pipeline([("f", FunctionTransformer()), ("m", LinearRegression())]).fit(X, y)
-    else:
-        y, model = labels, _kmeans(X)
-    result = evaluate.evaluate_model(problem, model, X, y, X, y, task="t", seed=0)
-    primary = {"classification": "accuracy", "regression": "r2", "clustering": "silhouette"}[problem]
-    assert primary in result.metrics and f"baseline_{primary}" in result.metrics
-    assert list(result.figures) == [figure]
-    if text:
-        assert "precision" in result.texts[text]
-    for fig in result.figures.values():
-        plt.close(fig)
+def test_reconstruction_metrics_known_values():
+    found = evaluate.reconstruction_metrics([[0.0, 1.0], [1.0, 1.0]], [[0.0, 0.5], [1.0, 1.0]])
+    assert found == {"reconstruction_mse": approx(0.0625), "reconstruction_mae": approx(0.125)}

@@ -15,30 +15,40 @@ X_IRIS, Y_IRIS = IRIS.drop(columns="species"), IRIS["species"]
 
 @pytest.mark.parametrize("test_size, n_test", [(0.4, 60), (0.2, 30), (0.5, 75)])
 def test_split_sizes_and_no_overlap(test_size, n_test):
-    X_train, X_test, y_train, y_test = split_data(X_IRIS, Y_IRIS, test_size=test_size, random_state=1, stratify=False)
-    assert len(X_test) == len(y_test) == n_test
-    assert len(X_train) + len(X_test) == len(X_IRIS)
-    assert not set(X_train.index) & set(X_test.index)
-    assert list(X_test.index) == list(y_test.index)
+    split = split_data(X_IRIS, Y_IRIS, test_size=test_size, random_state=1, stratify=False)
+    assert len(split.X_test) == len(split.y_test) == n_test
+    assert len(split.X_train) + len(split.X_test) == len(X_IRIS)
+    assert not set(split.X_train.index) & set(split.X_test.index)
+    assert list(split.X_test.index) == list(split.y_test.index)
+    assert list(split.X_train.index) == list(split.y_train.index)
 
 
 def test_split_is_seeded():
     first = split_data(X_IRIS, Y_IRIS, test_size=0.4, random_state=1, stratify=False)
     again = split_data(X_IRIS, Y_IRIS, test_size=0.4, random_state=1, stratify=False)
     other = split_data(X_IRIS, Y_IRIS, test_size=0.4, random_state=2, stratify=False)
-    assert list(first[1].index) == list(again[1].index)
-    assert list(first[1].index) != list(other[1].index)
+    assert list(first.X_test.index) == list(again.X_test.index)
+    assert list(first.X_test.index) != list(other.X_test.index)
 
 
 def test_split_stratified_keeps_class_shares():
-    _, _, _, y_test = split_data(X_IRIS, Y_IRIS, test_size=0.4, random_state=1, stratify=True)
+    y_test = split_data(X_IRIS, Y_IRIS, test_size=0.4, random_state=1, stratify=True).y_test
     assert y_test.value_counts().to_dict() == {"setosa": 20, "versicolor": 20, "virginica": 20}
 
 
 def test_split_without_target_for_clustering():
-    X_train, X_test, y_train, y_test = split_data(X_IRIS, None, test_size=0.2, random_state=0, stratify=False)
-    assert (len(X_train), len(X_test)) == (120, 30)
-    assert y_train is None and y_test is None
+    split = split_data(X_IRIS, None, test_size=0.2, random_state=0, stratify=False)
+    assert (len(split.X_train), len(split.X_test)) == (120, 30)
+    assert split.y_train is None and split.y_test is None
+    assert list(split.X_test.index) != list(X_IRIS.index[-30:])  # shuffled
+
+
+@pytest.mark.parametrize("y", [Y_IRIS, None])
+def test_unshuffled_split_tests_on_the_last_rows(y):
+    split = split_data(X_IRIS, y, test_size=0.2, random_state=0, stratify=False, shuffle=False)
+    assert list(split.X_test.index) == list(X_IRIS.index[-30:])
+    assert list(split.X_train.index) == list(X_IRIS.index[:120])
+    assert (split.y_test is None) == (y is None)
 
 
 NUM = pd.DataFrame({"a": [1.0, 2.0, 3.0, np.nan], "b": [4.0, 0.0, 3.0, 1.0]})

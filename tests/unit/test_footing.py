@@ -6,7 +6,11 @@ import pandas as pd
 import pytest
 
 from coursework import champion, register
+from coursework.features import Split
+from coursework.problems import PROBLEMS
 from coursework.register import Comparison, Footing
+
+CLASSIFICATION = PROBLEMS["classification"]
 
 GATE = {"min": {"accuracy": 0.9}}
 BASE = Footing(split="s", test_rows="t", evaluation="e", schema="c")
@@ -85,10 +89,9 @@ def test_row_hashes_see_content_not_position_or_column_order():
 def test_measure_changes_with_split_and_test_rows():
     X = pd.DataFrame({"a": range(10)})
     y = pd.Series([0, 1] * 5)
-    parts = (X[:6], X[6:], y[:6], y[6:])
-    footing, train, test = champion.measure({"test_size": 0.4}, parts)
+    footing, train, test = champion.measure({"test_size": 0.4}, Split(X[:6], X[6:], y[:6], y[6:]))
     assert len(train) == 6 and len(test) == 4
-    other, _, _ = champion.measure({"test_size": 0.3}, (X[:7], X[7:], y[:7], y[7:]))
+    other, _, _ = champion.measure({"test_size": 0.3}, Split(X[:7], X[7:], y[:7], y[7:]))
     assert other.split != footing.split and other.test_rows != footing.test_rows
     assert (other.evaluation, other.schema) == (footing.evaluation, footing.schema)
 
@@ -103,19 +106,19 @@ def iris_parts():
     return X, y, split_data(X, y, test_size=0.4, random_state=1, stratify=False)
 
 
-def _fit(parts, k: int):
+def _fit(split, k: int):
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import Pipeline
 
-    return Pipeline([("knn", KNeighborsClassifier(k))]).fit(parts[0], parts[2])
+    return Pipeline([("knn", KNeighborsClassifier(k))]).fit(split.X_train, split.y_train)
 
 
-def _champion_of(parts, model, monkeypatch, *, record_rows: bool = True) -> dict:
+def _champion_of(split, model, monkeypatch, *, record_rows: bool = True) -> dict:
     """A registered champion as tracking.alias_version gives it, with its model and training rows behind it."""
-    footing, train_rows, _ = champion.measure({"test_size": 0.4}, parts)
+    footing, train_rows, _ = champion.measure({"test_size": 0.4}, split)
     monkeypatch.setattr(champion.tracking, "load_run_dict", lambda run_id, name: {"rows": train_rows} if record_rows else None)
     monkeypatch.setattr(champion.tracking, "load_alias_estimator", lambda task: model)
-    score = champion.evaluate.score_model("classification", model, parts[1], parts[3])["accuracy"]
+    score = CLASSIFICATION.score(model, split.X_test, split.y_test)["accuracy"]
     return {"tags": footing.tags(), "metrics": {"accuracy": score}, "run_id": "r1"}
 
 
@@ -126,7 +129,7 @@ def test_compare_rescores_the_champion_on_rows_it_never_trained_on(iris_parts, m
 
     half = split_data(X, y, test_size=0.5, random_state=1, stratify=False)
     footing, _, test_rows = champion.measure({"test_size": 0.5}, half)
-    found = champion.compare("iris_knn", "classification", "accuracy", held, footing, _fit(half, 1), half, test_rows)
+    found = champion.compare("iris_knn", CLASSIFICATION, "accuracy", held, footing, _fit(half, 1), half, test_rows)
     assert found.rows == 60 and found.not_comparable is None  # the deck's 60 test rows; 15 trained-on rows left out
     assert found.champion_value == pytest.approx(59 / 60)
     assert "the split params, the test rows differ" in found.why
@@ -136,7 +139,7 @@ def test_compare_same_footing_uses_the_recorded_score(iris_parts, monkeypatch):
     _, _, deck = iris_parts
     held = _champion_of(deck, _fit(deck, 3), monkeypatch)
     footing, _, test_rows = champion.measure({"test_size": 0.4}, deck)
-    found = champion.compare("iris_knn", "classification", "accuracy", held, footing, _fit(deck, 1), deck, test_rows)
+    found = champion.compare("iris_knn", CLASSIFICATION, "accuracy", held, footing, _fit(deck, 1), deck, test_rows)
     assert (found.rows, found.champion_value) == (None, held["metrics"]["accuracy"])
 
 
@@ -151,9 +154,9 @@ def test_compare_not_comparable(iris_parts, monkeypatch, case, words):
     from coursework.features import split_data
 
     new = split_data(X, y, test_size=0.05 if case == "few_rows" else 0.5, random_state=1, stratify=False)
-    footing, _, test_rows = champion.measure({"test_size": len(new[1])}, new)
+    footing, _, test_rows = champion.measure({"test_size": len(new.X_test)}, new)
     primary = "within_1" if case == "unknown_metric" else "accuracy"  # a metric only a task's report computes
-    found = champion.compare("iris_knn", "classification", primary, held, footing, _fit(new, 3), new, test_rows)
+    found = champion.compare("iris_knn", CLASSIFICATION, primary, held, footing, _fit(new, 3), new, test_rows)
     assert found.not_comparable and words in found.not_comparable
 
 

@@ -9,6 +9,7 @@ from sklearn.tree import DecisionTreeClassifier
 from coursework.config import TuneParams
 from coursework.errors import ConfigError
 from coursework.features import build_features
+from coursework.problems import PROBLEMS
 from coursework.train import build_model, train_model
 from coursework.tune import choose_model, suggest_params
 from tests.support import iris_frame
@@ -49,11 +50,10 @@ def test_suggest_params_rejects_unknown_type():
         suggest_params(trial, {"bogus": {"type": "uniform", "low": 0, "high": 1}})
 
 
-def _choose(candidates, tune=TuneParams(), factories=None, problem="classification", primary="accuracy",
-            greater=True, y=Y, X=X):
+def _choose(candidates, tune=TuneParams(), factories=None, problem="classification", primary="accuracy", y=Y, X=X):
     features = build_features(numeric=list(X.columns), categorical=[], options={"scaler": "none"})
     return choose_model(
-        problem=problem, primary=primary, greater_is_better=greater,
+        problem=PROBLEMS[problem], primary=primary,
         factories=factories or {"knn": KNeighborsClassifier, "tree": DecisionTreeClassifier},
         candidates=candidates, features=features, X=X, y=y, tune=tune, seed=0,
     )
@@ -61,7 +61,7 @@ def _choose(candidates, tune=TuneParams(), factories=None, problem="classificati
 
 def test_choose_model_single_candidate_is_untouched():
     found = _choose({"knn": {"n_neighbors": 3}})
-    assert (found["model"], found["params"], found["cv"], found["study"]) == ("knn", {"n_neighbors": 3}, {}, None)
+    assert (found.model, found.params, found.cv, found.study) == ("knn", {"n_neighbors": 3}, {}, None)
 
 
 def test_choose_model_tuning_is_seeded():
@@ -70,20 +70,20 @@ def test_choose_model_tuning_is_seeded():
     first = _choose({"knn": {"n_neighbors": 3}, "tree": {"max_depth": 2}}, tune=tune)
     again = _choose({"knn": {"n_neighbors": 3}, "tree": {"max_depth": 2}}, tune=tune)
     assert first == again
-    assert first["study"]["trials"] == 4 and first["study"]["model"] == "knn"
-    assert 1 <= first["study"]["best_params"]["n_neighbors"] <= 25
-    if first["model"] == "knn":  # the tuned values are what gets trained
-        assert first["params"]["n_neighbors"] == first["study"]["best_params"]["n_neighbors"]
-    assert set(first["cv"]) == {"knn", "tree"}
-    assert first["model"] == max(first["cv"], key=first["cv"].get)
+    assert first.study["trials"] == 4 and first.study["model"] == "knn"
+    assert 1 <= first.study["best_params"]["n_neighbors"] <= 25
+    if first.model == "knn":  # the tuned values are what gets trained
+        assert first.params["n_neighbors"] == first.study["best_params"]["n_neighbors"]
+    assert set(first.cv) == {"knn", "tree"}
+    assert first.model == max(first.cv, key=first.cv.get)
 
 
 def test_choose_model_lower_is_better_picks_the_minimum():
     y = X["petal_length"] * 2.0 + X["sepal_width"]
     Xr = X.drop(columns="petal_length")
-    found = _choose({"ols": {}, "ridge": {"alpha": 1000.0}}, problem="regression", primary="rmse", greater=False,
+    found = _choose({"ols": {}, "ridge": {"alpha": 1000.0}}, problem="regression", primary="rmse",
                     factories={"ols": LinearRegression, "ridge": Ridge}, y=y, X=Xr)
-    assert found["model"] == min(found["cv"], key=found["cv"].get) == "ols"
+    assert found.model == min(found.cv, key=found.cv.get) == "ols"
 
 
 @pytest.mark.parametrize(
