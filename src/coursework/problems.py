@@ -5,6 +5,7 @@ Adding a family is one class here (and its metric functions in evaluate, where e
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any, ClassVar, Mapping
 
 import numpy as np
@@ -54,8 +55,8 @@ class Problem:
 class Classification(Problem):
     name = "classification"
     classifier = True
-    directions = {"accuracy": True, "precision_macro": True, "recall_macro": True, "f1_macro": True,
-                  "f1": True, "roc_auc": True}
+    directions = MappingProxyType({"accuracy": True, "precision_macro": True, "recall_macro": True,
+                                   "f1_macro": True, "f1": True, "roc_auc": True})
 
     def score(self, model, X, y) -> dict[str, float]:
         return evaluate.score_classifier(model, X, y)
@@ -76,7 +77,7 @@ class Classification(Problem):
 
 class Regression(Problem):
     name = "regression"
-    directions = {"r2": True, "mse": False, "rmse": False, "mae": False, "mape": False}
+    directions = MappingProxyType({"r2": True, "mse": False, "rmse": False, "mae": False, "mape": False})
 
     def score(self, model, X, y) -> dict[str, float]:
         return evaluate.regression_metrics(y, model.predict(X))
@@ -96,7 +97,7 @@ class Regression(Problem):
 
 class Clustering(Problem):
     name = "clustering"
-    directions = {"silhouette": True, "inertia": False, "ari": True}
+    directions = MappingProxyType({"silhouette": True, "inertia": False, "ari": True})
 
     def score(self, model, X, y) -> dict[str, float]:
         Z = _latent(model, X)
@@ -122,7 +123,7 @@ class Clustering(Problem):
 
 class Reconstruction(Problem):
     name = "reconstruction"
-    directions = {"reconstruction_mse": False, "reconstruction_mae": False}
+    directions = MappingProxyType({"reconstruction_mse": False, "reconstruction_mae": False})
 
     def score(self, model, X, y) -> dict[str, float]:
         Z = _latent(model, X)

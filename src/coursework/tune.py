@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import optuna
 import pandas as pd
+
 from coursework.config import TuneParams
 from coursework.errors import ConfigError
 from coursework.features import Split, split_data
