@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
-from coursework import champion, deep, evaluate, features, ingest, reports, tracking, train, tune, tuned, versioning
+from coursework import champion, evaluate, features, ingest, reports, tracking, train, tune, tuned, versioning
 from coursework.config import thaw
 from coursework.errors import DataVersionError
 from flows import alerts
@@ -58,8 +58,7 @@ def train_step(ctx: RunContext, parts, pipeline, data_hash: str | None = None):
     )
     estimator = train.build_model(spec.models[choice["model"]], choice["params"], seed=params.seed)
     model = train.train_model(pipeline, estimator, X_train, y_train)
-    if deep.is_keras(model):  # learning curves as step metrics, the device as tags
-        tracking.log_keras_training(model[-1])
+    tracking.log_training(model)  # learning curves and device, for an estimator that kept a record
     tracking.log_params({"model": choice["model"], "hp": choice["params"], "split": thaw(params.raw["split"]),
                          "features": thaw(params.features), "seed": params.seed})
     tracking.log_metrics({f"cv_{name}_{spec.primary_metric}": v for name, v in choice["cv"].items()})
@@ -99,8 +98,7 @@ def evaluate_step(ctx: RunContext, model, choice, parts, pipeline) -> evaluate.E
 def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, snapshot: ingest.Snapshot,
                   data_version: str) -> dict[str, Any]:
     log = get_run_logger()
-    log_model = tracking.log_keras_pipeline if deep.is_keras(model) else tracking.log_sklearn_model
-    model_uri = log_model(model, parts[0])
+    model_uri = tracking.log_model(model, parts[0])
     lineage = {
         "git_commit": tracking.git_commit(CODE_DIR), "data_hash": snapshot.content_hash,
         "params_hash": ctx.params.params_hash, "prefect_flow_run_id": str(flow_run.id), "data_version": data_version,

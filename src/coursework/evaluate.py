@@ -15,6 +15,8 @@ from sklearn import metrics as skm  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.dummy import DummyClassifier, DummyRegressor  # noqa: E402
 
+from coursework import fitted  # noqa: E402
+
 
 @dataclass
 class Evaluation:
@@ -95,8 +97,8 @@ def within_tolerance(y_true, y_pred, tolerance: float) -> float:
 
 
 def training_metrics(estimator) -> dict[str, float]:
-    """A Keras estimator's training record: speed, memory, epochs, best epoch (coursework.deep)."""
-    stats = getattr(estimator, "fit_stats_", None) or {}
+    """An estimator's training record, if it kept one: speed, memory, epochs, best epoch (coursework.deep)."""
+    stats = fitted.stats(estimator)
     keys = ("samples_per_sec", "peak_memory_mb", "train_seconds", "epochs_run", "best_epoch", "n_parameters")
     return {k: float(stats[k]) for k in keys if k in stats}
 
@@ -220,9 +222,9 @@ def evaluate_model(problem: str, model, X_train, y_train, X_test, y_test, *, tas
     else:
         Z = np.asarray(model[:-1].transform(X_test), dtype=float)
         result.figures["clusters.png"] = cluster_figure(Z, model[-1].predict(Z), f"{task}: test clusters")
-    if getattr(model[-1], "history_", None):  # a Keras estimator: how it trained
+    if fitted.history(model):  # an estimator trained epoch by epoch: how it trained
         result.metrics.update(training_metrics(model[-1]))
-        result.figures["learning_curves.png"] = learning_curve_figure(model[-1].history_, task)
+        result.figures["learning_curves.png"] = learning_curve_figure(fitted.history(model), task)
     return result
 
 
