@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,8 @@ def attach_network(pipeline: Any, path: str | Path) -> Any:
     """
     keras = keras_module()
     register = getattr(pipeline[-1], "custom_objects", None)
+    if not hasattr(pipeline[-1], "custom_objects"):  # a version registered before estimators carried it
+        register = getattr(inspect.getmodule(pipeline[-1].build), "custom_layers", None)  # its builder's module, loaded
     objects = register() if register is not None else None
     # safe_mode refuses Lambda layers' bytecode
     pipeline[-1].model_ = keras.saving.load_model(path, custom_objects=objects, compile=False, safe_mode=True)
