@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
-from coursework import champion, deep, evaluate, features, ingest, reports, tracking, train, tune, tuned, versioning
+from coursework import champion, evaluate, features, ingest, reports, tracking, train, tune, tuned, versioning
 from coursework.errors import DataVersionError
 from coursework.features import Split
 from coursework.lineage import Lineage
@@ -58,8 +58,7 @@ def train_step(ctx: RunContext, split: Split, pipeline, data_hash: str | None = 
         shuffle=params.split.shuffle,
     )
     model = train.train_choice(spec.models, choice, pipeline, split.X_train, split.y_train, seed=params.seed)
-    if deep.is_keras(model):  # learning curves as step metrics, the device as tags
-        tracking.log_keras_training(model[-1])
+    tracking.log_training(model)  # learning curves and device, for an estimator that kept a record
     tracking.log_params(choice.run_params(params))
     tracking.log_metrics({f"cv_{name}_{spec.primary_metric}": v for name, v in choice.cv.items()})
     if choice.study:
@@ -89,8 +88,7 @@ def evaluate_step(ctx: RunContext, model, choice: Choice, split: Split, pipeline
 def register_step(ctx: RunContext, model, split: Split, result: evaluate.Evaluation, snapshot: ingest.Snapshot,
                   data_version: str) -> dict[str, Any]:
     log = get_run_logger()
-    log_model = tracking.log_keras_pipeline if deep.is_keras(model) else tracking.log_sklearn_model
-    model_uri = log_model(model, split.X_train)
+    model_uri = tracking.log_model(model, split.X_train)
     lineage = Lineage(git_commit=tracking.git_commit(CODE_DIR), data_hash=snapshot.content_hash,
                       params_hash=ctx.params.params_hash, flow_run_id=str(flow_run.id),
                       root_flow_run_id=str(flow_run.root_flow_run_id), data_version=data_version)

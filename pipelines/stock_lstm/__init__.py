@@ -15,7 +15,7 @@ from coursework.deep import KerasSeriesRegressor, keras_factory
 from coursework.deep_sources import aapl_windows
 from coursework.spec import TaskSpec
 from pipelines.stock_lstm.expectations import expectations, lag_columns
-from pipelines.stock_lstm.model import price_lstm
+from pipelines.stock_lstm.model import custom_layers, price_lstm
 
 WINDOW = 20
 
@@ -47,7 +47,7 @@ SPEC = TaskSpec(
     target="price",
     numeric=lag_columns(WINDOW),
     expectations=lambda: expectations(WINDOW),
-    models={"lstm": keras_factory(KerasSeriesRegressor, price_lstm)},
+    models={"lstm": keras_factory(KerasSeriesRegressor, price_lstm, custom_objects=custom_layers)},
     primary_metric="rmse",
     anchor="RMSE next to the naive last-value forecast (naive_rmse)",
     report=report,

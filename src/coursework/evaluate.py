@@ -8,6 +8,8 @@ from typing import Any, Iterable
 import numpy as np
 from sklearn import metrics as skm
 
+from coursework import fitted
+
 
 @dataclass
 class Evaluation:
@@ -89,8 +91,8 @@ def within_tolerance(y_true, y_pred, tolerance: float) -> float:
 
 
 def training_metrics(estimator) -> dict[str, float]:
-    """A Keras estimator's training record: speed, memory, epochs, best epoch (coursework.deep)."""
-    stats = getattr(estimator, "fit_stats_", None) or {}
+    """An estimator's training record, if it kept one: speed, memory, epochs, best epoch (coursework.deep)."""
+    stats = fitted.stats(estimator)
     keys = ("samples_per_sec", "peak_memory_mb", "train_seconds", "epochs_run", "best_epoch", "n_parameters")
     return {k: float(stats[k]) for k in keys if k in stats}
 
@@ -106,11 +108,11 @@ def evaluate_model(problem, model, split, *, task: str, seed: int, primary: str 
     found.update({f"baseline_{k}": v for k, v in problem.baseline(model, split, seed=seed).items()})
     figures, texts = problem.figures(model, split.X_test, split.y_test, task=task)
     result = Evaluation(metrics=found, figures=figures, texts=texts)
-    if getattr(model[-1], "history_", None):  # a Keras estimator: how it trained
+    if fitted.history(model):  # an estimator trained epoch by epoch: how it trained
         from coursework.figures import learning_curve_figure
 
         result.metrics.update(training_metrics(model[-1]))
-        result.figures["learning_curves.png"] = learning_curve_figure(model[-1].history_, task)
+        result.figures["learning_curves.png"] = learning_curve_figure(fitted.history(model), task)
     for name, other in candidates:
         result.metrics[f"candidate_{name}_{primary}"] = problem.score(other, split.X_test, split.y_test)[primary]
     if report:

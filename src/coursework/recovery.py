@@ -55,14 +55,14 @@ def _found_by() -> str:
 
 def sweep_runs(swept: Swept) -> None:
     """RUNNING MLflow runs of dead processes of this host: versions tagged incomplete, then the run FAILED."""
-    from coursework import tracking
+    from coursework import tracking_recovery
 
-    for run in tracking.running_runs():
+    for run in tracking_recovery.running_runs():
         if not fsutil.tags_of_dead_process(run["tags"]):
             continue
         found = _found_by()
-        swept.versions += tracking.mark_incomplete_versions(run["run_id"], f"its run's process died; found by {found}")
-        tracking.fail_run(run["run_id"], {"found_dead": "true", "found_dead_by": found})
+        swept.versions += tracking_recovery.mark_incomplete_versions(run["run_id"], f"its run's process died; found by {found}")
+        tracking_recovery.fail_run(run["run_id"], {"found_dead": "true", "found_dead_by": found})
         swept.runs.append(run["run_id"])
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -15,13 +14,15 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
-from mlflow.models import Model, infer_signature
+from mlflow.models import infer_signature
 
-from coursework import artifacts, fsutil, locks
-from coursework.errors import IncompleteVersion, SourceError
+from coursework import artifacts, fitted, fsutil, locks
+from coursework.errors import IncompleteVersion
+# reading a registered model back lives in tracking_models; its names stay importable from here
+from coursework.tracking_models import (artifact_hashes, cast_to_signature, load_alias_estimator,  # noqa: F401
+                                        load_alias_model, load_run_dict, predict_frame, verified_copy)
 
 STORE_DIR = "mlruns"
-KERAS_PYFUNC = Path(__file__).with_name("keras_pyfunc.py")  # the served Keras model, logged as code
 COMPLETE = ("registration", "complete")  # the tag a version gets once every lineage tag is on it
 INCOMPLETE = "incomplete"  # the tag a sweep puts on a version whose run died before COMPLETE
 MIGRATE_WAIT_S = 300.0  # creating MLflow's tables takes ~10 s on a loaded 2-core machine
@@ -168,22 +169,26 @@ def log_sklearn_model(model: Any, X_train: pd.DataFrame) -> str:
     return info.model_uri
 
 
-def _download_model(model_uri: str, folder: str) -> Path:
-    """A model's files as the artefact store holds them, without the note MLflow's downloader adds."""
-    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=folder))
-    (local / "registered_model_meta").unlink(missing_ok=True)  # written on our side (name, version): not stored
-    return local
+def log_model(model: Any, X_train: pd.DataFrame) -> str:
+    """Log a fitted Pipeline the way its last step's flavour asks (Keras: tracking_keras); returns its URI."""
+    if fitted.flavor(model) == "keras":
+        from coursework import tracking_keras  # imports nothing of Keras until it saves the network
+
+        return tracking_keras.log_keras_pipeline(model, X_train)
+    return log_sklearn_model(model, X_train)
 
 
-def _artifact_hashes(model_uri: str) -> dict[str, str]:
-    """sha256 per file of a logged model, as the artefact store holds it now."""
-    with tempfile.TemporaryDirectory(prefix="coursework-hash-") as tmp:
-        return artifacts.hash_tree(_download_model(model_uri, tmp))
+def log_training(model: Any) -> None:
+    """How the model trained, if its last step kept a record: learning curves as step metrics, the device as tags."""
+    if fitted.flavor(model) == "keras" and fitted.history(model):
+        from coursework import tracking_keras
+
+        tracking_keras.log_keras_training(model[-1] if hasattr(model, "steps") else model)
 
 
 def register_version(model_uri: str, task: str, tags: Mapping[str, Any]) -> int:
     """A new version of the registered model named after the task, tagged for lineage and its files' sha256."""
-    record = artifacts.hash_tags(_artifact_hashes(model_uri))  # tagged in the same call: never a version without it
+    record = artifacts.hash_tags(artifact_hashes(model_uri))  # tagged in the same call: never a version without it
     version = mlflow.register_model(model_uri, task, tags={**{k: str(v) for k, v in tags.items()}, **record})
     return int(version.version)
 
@@ -212,35 +217,6 @@ def _complete(client: MlflowClient, task: str, version: int) -> bool:
     return bool(found.run_id) and client.get_run(found.run_id).info.status == "FINISHED"
 
 
-def running_runs() -> list[dict[str, Any]]:
-    """Every RUNNING run in the store, with its tags (what a sweep judges alive or dead)."""
-    client = MlflowClient()
-    ids = [e.experiment_id for e in client.search_experiments()]
-    if not ids:
-        return []
-    runs = client.search_runs(ids, filter_string="attributes.status = 'RUNNING'", max_results=1000)
-    return [{"run_id": r.info.run_id, "tags": dict(r.data.tags)} for r in runs]
-
-
-def fail_run(run_id: str, tags: Mapping[str, str]) -> None:
-    """End a run whose process died: the tags saying so first, then FAILED."""
-    client = MlflowClient()
-    for key, value in tags.items():
-        client.set_tag(run_id, key, str(value))
-    client.set_terminated(run_id, "FAILED")
-
-
-def mark_incomplete_versions(run_id: str, reason: str) -> list[tuple[str, int]]:
-    """Tag `incomplete` every version of a run that never got its completion mark; returns them."""
-    client = MlflowClient()
-    marked = []
-    for v in client.search_model_versions(f"run_id = '{run_id}'"):
-        if v.tags.get(COMPLETE[0]) != COMPLETE[1] and INCOMPLETE not in v.tags:
-            client.set_model_version_tag(v.name, str(v.version), INCOMPLETE, reason)
-            marked.append((v.name, int(v.version)))
-    return marked
-
-
 def alias_version(task: str, alias: str = "champion") -> dict[str, Any] | None:
     """The version holding an alias with its run's metrics and params, or None if there is none."""
     client = MlflowClient()
@@ -267,115 +243,3 @@ def registered_versions(task: str) -> list[int]:
         return []
 
 
-@contextmanager
-def verified_copy(task: str, version: int, *, what: str) -> Iterator[Path]:
-    """A temporary copy of a version's model files, each checked against its registered sha256 and the allow-list."""
-    tags = MlflowClient().get_model_version(task, str(version)).tags
-    expected = artifacts.hashes_from_tags(tags, what=what)
-    with tempfile.TemporaryDirectory(prefix="coursework-model-") as tmp:
-        local = _download_model(f"models:/{task}/{version}", tmp)
-        artifacts.verify_tree(local, expected, what=what)
-        flavor = Model.load(local / "MLmodel").flavors.get("sklearn", {})
-        artifacts.check_trusted(flavor.get("skops_trusted_types"), what=what)
-        yield local
-
-
-def load_alias_model(task: str, alias: str = "champion"):
-    """`models:/<task>@<alias>` as a pyfunc model, loaded from a copy whose files match their registered sha256."""
-    version = MlflowClient().get_model_version_by_alias(task, alias).version
-    with verified_copy(task, int(version), what=f"models:/{task}@{alias} (version {version})") as local:
-        return mlflow.pyfunc.load_model(str(local))  # read into memory: the copy can go
-
-
-def predict_frame(model: Any, frame: pd.DataFrame) -> Any:
-    """The model's predictions for input columns cast to its signature; a schema mismatch is the input's fault."""
-    inputs = cast_to_signature(model, frame)
-    try:
-        return model.predict(inputs)
-    except MlflowException as exc:
-        raise SourceError(f"the input does not fit the model's signature: {exc.message}") from None
-
-
-def load_alias_estimator(task: str, alias: str = "champion"):
-    """The fitted Pipeline behind `models:/<task>@<alias>`, loaded as load_alias_model loads it, for re-scoring."""
-    model = load_alias_model(task, alias)
-    try:
-        return model.get_raw_model()  # the sklearn flavour's Pipeline
-    except NotImplementedError:
-        return model.unwrap_python_model().model  # KerasPipelineModel holds its attached Pipeline
-
-
-def load_run_dict(run_id: str, name: str) -> dict[str, Any] | None:
-    """A JSON artefact a run logged (log_dict), or None if it has none of that name."""
-    try:
-        return mlflow.artifacts.load_dict(f"runs:/{run_id}/{name}")
-    except (MlflowException, OSError):
-        return None
-
-
-def cast_to_signature(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
-    """Cast input columns to the types the logged signature declares.
-
-    A small hand-written CSV reads whole-number ages as int64 or an all-blank text column as float64;
-    MLflow's schema check refuses both, though the values are what the model was trained on.
-    """
-    schema = model.metadata.get_input_schema()
-    if schema is None or not schema.has_input_names():
-        return frame
-    cast = frame.copy()
-    for spec in schema.inputs:
-        if spec.name in cast.columns:
-            target = spec.type.to_pandas()
-            if target == object:
-                cast[spec.name] = cast[spec.name].astype(object).where(cast[spec.name].notna(), None)
-            elif cast[spec.name].dtype != target:
-                try:
-                    cast[spec.name] = cast[spec.name].astype(target)
-                except (TypeError, ValueError) as exc:
-                    raise SourceError(f"input column '{spec.name}' cannot be read as {target}: {exc}") from None
-    return cast
-
-
-# ---------------------------------------------------------------- Keras models (coursework.deep)
-
-
-def _keras_requirements() -> list[str]:
-    from coursework import deep
-
-    backend = deep.keras_module().backend.backend()
-    names = ["keras", {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}.get(backend, "tensorflow")]
-    return _requirements() + [_pin(n) for n in names]
-
-
-def log_keras_pipeline(model: Any, X_train: pd.DataFrame) -> str:
-    """Log a Pipeline ending in a Keras estimator: the network as `.keras`, the rest as skops, served from code."""
-    from coursework import deep
-
-    example = X_train.head(5)
-    with tempfile.TemporaryDirectory() as tmp:
-        network, detached = deep.save_network(model, Path(tmp))
-        preprocessing = Path(tmp) / "preprocessing.skops"
-        preprocessing.write_bytes(artifacts.dump_skops(detached)[0])
-        info = mlflow.pyfunc.log_model(
-            name="model", python_model=str(KERAS_PYFUNC),
-            artifacts={"preprocessing": str(preprocessing), "network": str(network)},
-            signature=_signature(X_train, deep.serve(model, example)), input_example=example,
-            pip_requirements=_keras_requirements(),
-        )
-    return info.model_uri
-
-
-def log_keras_training(estimator: Any) -> None:
-    """Learning curves as step metrics (train_loss, val_loss, train_/val_<metric> per epoch); the device as tags."""
-    from mlflow.entities import Metric
-
-    names = {"loss": "train_loss", "val_loss": "val_loss"}
-    names.update({k: (k if k.startswith("val_") else f"train_{k}") for k in estimator.history_ if k not in names})
-    now = int(pd.Timestamp.now().timestamp() * 1000)
-    rows = [Metric(names[key], float(v), now, step) for key, values in estimator.history_.items()
-            for step, v in enumerate(values, 1)]
-    run_id = mlflow.active_run().info.run_id
-    for start in range(0, len(rows), 1000):  # MLflow takes at most 1000 metrics per batch
-        MlflowClient().log_batch(run_id, metrics=rows[start:start + 1000])
-    stats = estimator.fit_stats_
-    set_tags({"device": stats["device"], "keras_backend": stats["backend"], "precision": stats["precision"]})
