@@ -25,6 +25,8 @@ import json, sys
 import flows.train_flow, flows.task_flow, flows.all_tasks
 from flows import catalog
 from coursework import deep, evaluate, fitted, train
+from coursework.features import Split
+from coursework.problems import problem_for
 from sklearn.datasets import load_iris
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
@@ -33,7 +35,7 @@ from sklearn.preprocessing import StandardScaler
 catalog.load("params.yaml")
 X, y = load_iris(return_X_y=True, as_frame=True)
 model = train.train_model(Pipeline([("scale", StandardScaler())]), KNeighborsClassifier(), X, y)
-evaluate.evaluate_model("classification", model, X, y, X, y, task="iris", seed=0)
+evaluate.evaluate_model(problem_for("classification"), model, Split(X, X, y, y), task="iris", seed=0)
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in {HEAVY!r})
 print(json.dumps({{"heavy": heavy, "deep": "coursework.deep.estimators" in sys.modules, "flavor": fitted.flavor(model)}}))
 """
