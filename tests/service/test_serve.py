@@ -72,10 +72,11 @@ def _invocations(port: int, frame: pd.DataFrame) -> list:
         return json.loads(response.read())["predictions"]
 
 
-def _predict(root: Path, path: Path) -> list:
-    proc = console(root, "predict", TASK, path)
-    assert proc.returncode == 0, proc.stderr
-    return pd.read_csv(io.StringIO(proc.stdout))["prediction"].tolist()
+def _predict(cli, path: Path) -> list:
+    """`coursework predict` on the same rows (in-process: one CLI start less on a loaded machine)."""
+    result = cli("predict", TASK, path)
+    assert result.exit_code == 0, result.output
+    return pd.read_csv(io.StringIO(result.stdout))["prediction"].tolist()
 
 
 def _wait_for(condition, timeout: float = 30) -> None:
@@ -85,7 +86,7 @@ def _wait_for(condition, timeout: float = 30) -> None:
         time.sleep(0.2)
 
 
-def _serve_and_check(root: Path, rows, version: int, stop_with: int) -> None:
+def _serve_and_check(root: Path, cli, rows, version: int, stop_with: int) -> None:
     """A serve answers /ping and /invocations like `coursework predict`, names its version, and leaves nothing."""
     frame, path = rows
     port = free_port()
@@ -95,7 +96,7 @@ def _serve_and_check(root: Path, rows, version: int, stop_with: int) -> None:
         assert server and any("models" in p.cmdline() and "serve" in p.cmdline() for p in server)
         predictions = _invocations(port, frame)
         assert len(predictions) == len(frame) == 10
-        assert predictions == _predict(root, path)
+        assert predictions == _predict(cli, path)
         line = f"serving {TASK} v{version} (champion at start) at http://127.0.0.1:{port}/invocations"
         _wait_for(lambda: line in (root / "serve.out").read_text())  # printed once its own /ping answered
         os.kill(proc.pid, stop_with)
@@ -106,23 +107,29 @@ def _serve_and_check(root: Path, rows, version: int, stop_with: int) -> None:
     assert (root / ".coursework" / "serve" / TASK / f"v{version}" / "MLmodel").is_file()
 
 
-def test_serve_answers_ping_and_invocations_like_predict(trained, rows):
-    _serve_and_check(trained, rows, version=1, stop_with=signal.SIGINT)  # Ctrl-C stops it cleanly: exit 0
+def test_serve_answers_ping_and_invocations_like_predict(trained, cli, rows):
+    _serve_and_check(trained, cli, rows, version=1, stop_with=signal.SIGINT)  # Ctrl-C stops it cleanly: exit 0
 
 
-def _refused(proc: subprocess.CompletedProcess, code: int, *words: str) -> None:
-    assert proc.returncode == code, proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout and all(w in proc.stderr for w in words), proc.stderr
+def _refused(result, code: int, *words: str) -> None:
+    """Exit `code`, the words said, no traceback: for a finished process or an in-process CLI result."""
+    if isinstance(result, subprocess.CompletedProcess):
+        code_found, said = result.returncode, result.stderr + result.stdout
+    else:
+        code_found, said = result.exit_code, result.output
+    assert code_found == code, said
+    assert "Traceback" not in said and all(w in said for w in words), said
 
 
 def test_a_tampered_champion_is_not_served(trained):
+    """A real process (with a timeout): were the check gone, an in-process call would serve and never return."""
     folder = _model_folder(trained)
     target = folder / "model.skops"
     data = target.read_bytes()
     target.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
     port = free_port()
     try:
-        proc = console(trained, "serve", TASK, "--port", str(port), timeout=120)
+        proc = console(trained, "serve", TASK, "--port", str(port))
     finally:
         target.write_bytes(data)
     _refused(proc, 4, "model.skops: sha256", "not loaded")
@@ -131,22 +138,22 @@ def test_a_tampered_champion_is_not_served(trained):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2)
 
 
-def test_unknown_task_and_no_champion_exit_2(trained):
-    _refused(console(trained, "serve", "iris_knnn", "--port", str(free_port())), 2, "unknown task 'iris_knnn'")
-    _refused(console(trained, "serve", "iris_tree", "--port", str(free_port())), 2, "iris_tree has no champion")
+def test_unknown_task_and_no_champion_exit_2(trained, cli):
+    _refused(cli("serve", "iris_knnn", "--port", free_port()), 2, "unknown task 'iris_knnn'")
+    _refused(cli("serve", "iris_tree", "--port", free_port()), 2, "iris_tree has no champion")
 
 
-def test_a_taken_port_exits_2(trained):
+def test_a_taken_port_exits_2(trained, cli):
     import socket
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        _refused(console(trained, "serve", TASK, "--port", str(port)), 2, f"port {port}", "taken")
+        _refused(cli("serve", TASK, "--port", port), 2, f"port {port}", "taken")
 
 
-def test_an_alias_move_takes_effect_when_serve_restarts(trained, rows):
-    proc = console(trained, "promote", TASK, "2", "--reason", "serve test: k=1")
-    assert proc.returncode == 0, proc.stderr
-    _serve_and_check(trained, rows, version=2, stop_with=signal.SIGKILL)  # killed: its server still goes
+def test_an_alias_move_takes_effect_when_serve_restarts(trained, cli, rows):
+    result = cli("promote", TASK, "2", "--reason", "serve test: k=1")
+    assert result.exit_code == 0, result.output
+    _serve_and_check(trained, cli, rows, version=2, stop_with=signal.SIGKILL)  # killed: its server still goes
