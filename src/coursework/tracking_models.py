@@ -34,11 +34,11 @@ def artifact_hashes(model_uri: str) -> dict[str, str]:
 
 
 @contextmanager
-def verified_copy(task: str, version: int, *, what: str) -> Iterator[Path]:
-    """A temporary copy of a version's model files, each checked against its registered sha256 and the allow-list."""
+def verified_copy(task: str, version: int, *, what: str, parent: Path | None = None) -> Iterator[Path]:
+    """A temporary copy (under `parent` if given) of a version's model files, each checked against its sha256 and allow-list."""
     tags = MlflowClient().get_model_version(task, str(version)).tags
     expected = artifacts.hashes_from_tags(tags, what=what)
-    with tempfile.TemporaryDirectory(prefix="coursework-model-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="coursework-model-", dir=parent) as tmp:
         local = download_model(f"models:/{task}/{version}", tmp)
         artifacts.verify_tree(local, expected, what=what)
         flavor = Model.load(local / "MLmodel").flavors.get("sklearn", {})
