@@ -9,12 +9,13 @@ import pandas as pd
 
 ProblemType = Literal["classification", "regression", "clustering", "reconstruction"]
 
-# name -> (greater_is_better) for every metric a gate or a champion comparison may use
+# name -> (greater_is_better) for every metric a problem family reports (coursework.evaluate): what a gate or
+# a champion comparison may use. A task's own metrics are its spec's report_metrics, never listed here.
 METRIC_DIRECTION: dict[str, bool] = {
     "accuracy": True, "precision_macro": True, "recall_macro": True, "f1_macro": True,
     "f1": True, "roc_auc": True, "r2": True, "silhouette": True, "ari": True,
     "mse": False, "rmse": False, "mae": False, "mape": False, "inertia": False,
-    "reconstruction_mse": False, "reconstruction_mae": False, "within_1": True,  # the deep tasks (coursework.deep)
+    "reconstruction_mse": False, "reconstruction_mae": False,
 }
 
 
@@ -47,7 +48,8 @@ class TaskSpec:
     # task-specific extras: (model, X_test, y_test) -> (metrics, {file name: matplotlib figure})
     report: Callable[..., tuple[dict[str, float], dict[str, Any]]] | None = None
     report_metrics: tuple[str, ...] = ()  # metrics `report` adds that a gate may name (beside METRIC_DIRECTION)
-    feature_options: tuple[str, ...] = ()  # features keys in params.yaml that feature_steps read
+    # features keys in params.yaml that feature_steps read -> the type each value must have (a pydantic annotation)
+    feature_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def greater_is_better(self) -> bool:
