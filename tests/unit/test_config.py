@@ -257,3 +257,17 @@ def test_schema_and_code_problems_are_reported_together(tmp_path, real_params):
     lines = str(info.value).splitlines()[1:]
     assert [ln.split(":")[0].strip("- ") for ln in lines] == [
         "iris_knn.split.test_sise", "iris_tree.gate.min.acuracy", "iris_knn.models.knn.n_neighbors"]
+
+
+def test_offline_tasks_follow_the_params_list_and_its_order(tmp_path, real_params):
+    import pipelines as catalog
+
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump({**real_params, "offline_tasks": ["stock_lstm", "iris_knn"]}, sort_keys=False))
+    assert catalog.offline_tasks(path) == ["stock_lstm", "iris_knn"]
+    # a params file without the list (a user's --params): every task whose data ships offline, in file order
+    path.write_text(yaml.safe_dump({k: v for k, v in real_params.items() if k != "offline_tasks"}, sort_keys=False))
+    derived = catalog.offline_tasks(path)
+    assert "iris_knn" in derived and not {"cifar10_cnn", "flowers_transfer", "malware_dense"} & set(derived)
+    # the project's list leaves out no task that could run offline (a new task must be added to it)
+    assert real_params["offline_tasks"] == derived
