@@ -11,7 +11,6 @@ from typing import Any
 
 from coursework.config import read_params, task_names
 from coursework.errors import UnknownTaskError
-from coursework.params_code import code_problems
 from coursework.params_schema import BASE_KEY, OFFLINE_KEY, refuse, schema_problems
 from coursework.spec import TaskSpec
 
@@ -32,6 +31,8 @@ spec = get_spec  # the name callers of the catalogue use
 
 def load(params_path: str | Path = "params.yaml") -> dict[str, Any]:
     """The params file, checked whole (the schema, and each task's code) before any data is read."""
+    from coursework.params_code import code_problems  # here: importing one task package stays light
+
     params = read_params(params_path)
     by_block = schema_problems(params)
     problems = [line for lines in by_block.values() for line in lines]
