@@ -38,7 +38,7 @@ def task_study(task: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """The task's objective on its training split, with what the study needs around it."""
     from coursework import features, tune
     from coursework.config import task_params, thaw
-    from flows import catalog
+    import pipelines as catalog
 
     spec, tp = catalog.spec(task), task_params(params, task)
     split, pipeline = features.task_split(spec, tp, spec.load_default(**thaw(tp.source)))

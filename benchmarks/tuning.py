@@ -77,7 +77,7 @@ def task_root(task: str) -> Path:
     """A throw-away project root with params.yaml and the task's validated snapshot."""
     from coursework import versioning
     from coursework.config import task_params
-    from flows import catalog
+    import pipelines as catalog
 
     root = Path(tempfile.mkdtemp(prefix="coursework-bench-tune-"))
     shutil.copy2(REPO / "params.yaml", root / "params.yaml")

@@ -15,7 +15,7 @@ from prefect import flow, get_run_logger
 from coursework import errorlog
 from coursework.display import finite
 from coursework.errors import CourseworkError
-from flows.catalog import offline_tasks
+from pipelines import offline_tasks
 from flows.task_flow import task_flow
 
 # Every summary has every field (None where it does not apply), so a script can rely on the keys.

@@ -32,7 +32,8 @@ def task_flow(task: str, source: str | None = None, params_path: str = "params.y
     shown = redact_url(source) if source else ctx.spec.source_label  # no URL query string in tags
     tags = lineage.run_tags(task, source=shown, flow_run_id=str(flow_run.id), git_commit=tracking.git_commit(CODE_DIR),
                             params_hash=ctx.params.params_hash)
-    with tracking.task_run(task, ctx.root, run_name=f"{task}-{flow_run.name or 'local'}", tags=tags) as run_id:
+    with tracking.task_run(task, ctx.root, run_name=f"{task}-{flow_run.name or 'local'}", tags=tags,
+                           description=ctx.spec.description) as run_id:
         if from_snapshot:  # the recorded snapshot, as data.dvc records it
             data_version, data_hash = versioning.current_version(ctx.root), None
             tracking.set_tags({"from_snapshot": "true"})

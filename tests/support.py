@@ -23,7 +23,7 @@ def console(root: Path, *args: str, api_url: str | None = None, timeout: int = 3
 
 def iris_frame():
     """The iris frame the default loader gives (species names as labels)."""
-    from coursework.sources import iris_frame as load
+    from pipelines._shared.data import iris_frame as load
 
     return load()
 

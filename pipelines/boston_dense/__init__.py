@@ -7,8 +7,8 @@ picks between them, and both test MAEs are logged (candidate_dense_mae, candidat
 from sklearn.linear_model import LinearRegression
 
 from coursework.deep import KerasRegressor, dense_network, keras_factory
-from coursework.sources import mlxtend_boston
 from coursework.spec import TaskSpec
+from pipelines.boston_dense.data import mlxtend_boston
 from pipelines.boston_dense.expectations import FEATURES, expectations
 
 SPEC = TaskSpec(

@@ -5,10 +5,10 @@ downloaded there by Keras where the network allows; otherwise ingest stops and s
 """
 
 from coursework.deep import KerasClassifier, PixelScale, keras_factory
-from coursework.deep_sources import CIFAR10_LABELS, keras_cifar10
 from coursework.spec import TaskSpec
-from pipelines.cifar10_cnn.model import deeper_cnn
 from pipelines._shared.pixels import DIGITS, pixel_columns, pixel_expectations
+from pipelines.cifar10_cnn.data import CIFAR10_LABELS, keras_cifar10
+from pipelines.cifar10_cnn.model import deeper_cnn
 
 N_PIXELS = 32 * 32 * 3
 

@@ -7,10 +7,10 @@ input image's reconstruction error (a per-image anomaly score).
 """
 
 from coursework.deep import KerasAutoencoder, PixelScale, keras_factory
-from coursework.deep_sources import digits_frame
 from coursework.spec import TaskSpec
-from pipelines.fashion_autoencoder.model import conv_autoencoder
+from pipelines._shared.data import digits_frame
 from pipelines._shared.pixels import DIGITS, pixel_columns, pixel_expectations
+from pipelines.fashion_autoencoder.model import conv_autoencoder
 
 
 def expectations() -> list:

@@ -6,16 +6,14 @@ model takes image file paths (column `path`); the images are read and resized in
 """
 
 from coursework.deep import ImageFiles, KerasClassifier, keras_factory
-from coursework.deep_sources import flower_files
 from coursework.spec import TaskSpec
+from pipelines.flowers_transfer.data import flower_files
 from pipelines.flowers_transfer.expectations import expectations
 from pipelines.flowers_transfer.model import mobilenet_head
 
-IMAGE_SIZE = 96  # one of the sizes ImageNet MobileNetV2 weights exist for (96, 128, 160, 192, 224)
 
-
-def transfer_classifier(random_state: int = 0, image_size: int = IMAGE_SIZE, **hyperparams):
-    """The classifier with an image reader of the matching size in front of the network."""
+def transfer_classifier(image_size: int, random_state: int = 0, **hyperparams):
+    """The classifier with an image reader of the params' size (flowers_transfer.source.image_size) in front."""
     factory = keras_factory(KerasClassifier, mobilenet_head, inputs=ImageFiles(int(image_size)))
     return factory(random_state=random_state, **hyperparams)
 
@@ -26,7 +24,7 @@ SPEC = TaskSpec(
     description="tf_flowers with a frozen ImageNet MobileNetV2 and a softmax head",
     source_label="tf_flowers + ImageNet MobileNetV2 weights (online)",
     external_data="tf_flowers class folders (source.path in params.yaml, or the Keras cache after a download) and the ImageNet MobileNetV2 weights",
-    load_default=lambda **options: flower_files(image_size=IMAGE_SIZE, **options),
+    load_default=flower_files,
     target="label",
     numeric=("path",),  # passed through untouched (features: impute false, scaler none); ImageFiles reads it
     expectations=expectations,

@@ -2,8 +2,8 @@
 
 from sklearn.neighbors import KNeighborsClassifier
 
-from coursework.sources import iris_frame
 from coursework.spec import TaskSpec
+from pipelines._shared.data import iris_frame
 from pipelines._shared.iris import IRIS_ALIASES, IRIS_FEATURES, IRIS_IGNORED, IRIS_VALUE_ALIASES, iris_expectations
 
 SPEC = TaskSpec(

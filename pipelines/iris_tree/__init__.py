@@ -3,8 +3,8 @@
 import matplotlib.pyplot as plt
 from sklearn.tree import DecisionTreeClassifier, plot_tree
 
-from coursework.sources import iris_frame
 from coursework.spec import TaskSpec
+from pipelines._shared.data import iris_frame
 from pipelines._shared.iris import IRIS_ALIASES, IRIS_FEATURES, IRIS_IGNORED, IRIS_VALUE_ALIASES, iris_expectations
 
 

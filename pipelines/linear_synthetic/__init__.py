@@ -6,15 +6,8 @@ import pandas as pd
 from sklearn.linear_model import LinearRegression
 
 from coursework.spec import TaskSpec
+from pipelines.linear_synthetic.data import generate
 from pipelines.linear_synthetic.expectations import expectations
-
-
-def generate(n_samples: int = 40, seed: int = 35) -> pd.DataFrame:
-    """The deck's data, drawn in the deck's order: x = 10 * rand(n), y = 2x - 1 + randn(n)."""
-    rng = np.random.RandomState(seed)
-    x = 10 * rng.rand(n_samples)
-    y = 2 * x - 1 + rng.randn(n_samples)
-    return pd.DataFrame({"x": x, "y": y})
 
 
 def report(model, X_test, y_test):

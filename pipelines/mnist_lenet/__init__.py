@@ -1,8 +1,8 @@
 """mnist_lenet: handwritten digits with LeNet-5 (deck 000's CNN exercise); gate: 0.97 on the held-out 5k part."""
 
 from coursework.deep import KerasClassifier, PixelScale, keras_factory
-from coursework.deep_sources import digits_frame
 from coursework.spec import TaskSpec
+from pipelines._shared.data import digits_frame
 from pipelines._shared.pixels import digit_expectations, pixel_columns
 from pipelines.mnist_lenet.model import lenet5
 

@@ -6,15 +6,9 @@ from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from coursework.sources import sklearn_frame
 from coursework.spec import TaskSpec
+from pipelines.pca_logistic.data import cancer_frame
 from pipelines.pca_logistic.expectations import CANCER_FEATURES, cancer_expectations
-
-
-def cancer_frame() -> pd.DataFrame:
-    """scikit-learn's breast cancer with snake_case columns and the diagnosis by name (malignant is the positive class)."""
-    frame = sklearn_frame("breast_cancer", target="diagnosis", target_names=True)
-    return frame.rename(columns=lambda c: c.replace(" ", "_"))
 
 
 def pca_logistic(n_components: int = 2, C: float = 1.0, max_iter: int = 1000, random_state: int | None = None) -> Pipeline:

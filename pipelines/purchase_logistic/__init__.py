@@ -3,8 +3,8 @@
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
-from coursework.sources import islp_caravan
 from coursework.spec import TaskSpec
+from pipelines.purchase_logistic.data import islp_caravan
 from pipelines.purchase_logistic.expectations import PURCHASE_ALIASES, PURCHASE_FEATURES, PURCHASE_IGNORED, purchase_expectations
 
 

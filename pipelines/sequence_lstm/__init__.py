@@ -5,8 +5,8 @@ Held-out windows must come back within +-1 (within_1 = 1.0 in the gate).
 
 from coursework import evaluate
 from coursework.deep import KerasRegressor, keras_factory
-from coursework.deep_sources import counting_windows
 from coursework.spec import TaskSpec
+from pipelines.sequence_lstm.data import counting_windows
 from pipelines.sequence_lstm.expectations import WINDOW, expectations
 from pipelines.sequence_lstm.model import window_lstm
 

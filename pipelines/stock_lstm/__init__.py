@@ -12,9 +12,9 @@ import numpy as np
 
 from coursework import evaluate
 from coursework.deep import KerasSeriesRegressor, keras_factory
-from coursework.deep_sources import aapl_windows
 from coursework.spec import TaskSpec
-from pipelines.stock_lstm.expectations import expectations, lag_columns
+from pipelines.stock_lstm.data import aapl_windows, lag_columns
+from pipelines.stock_lstm.expectations import expectations
 from pipelines.stock_lstm.model import custom_layers, price_lstm
 
 WINDOW = 20

@@ -2,9 +2,7 @@
 
 import great_expectations.expectations as gxe
 
-
-def lag_columns(window: int) -> tuple[str, ...]:
-    return tuple(f"lag_{window - i}" for i in range(window))
+from pipelines.stock_lstm.data import lag_columns
 
 
 def expectations(window: int) -> list:

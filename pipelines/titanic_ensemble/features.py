@@ -9,8 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 TITLES = ("Mr", "Mrs", "Miss", "Master")  # everything else (Dr, Rev, Countess, unseen ones) is "Rare"
 TITLE_SYNONYMS = {"Mlle": "Miss", "Ms": "Miss", "Mme": "Mrs"}  # French and modern forms of the same title
-AGE_EDGES = (12.0, 18.0, 35.0, 60.0)  # fixed life stages, so the bins mean the same on every split
-AGE_LABELS = ("child", "teen", "young_adult", "adult", "senior")
+AGE_LABELS = ("child", "teen", "young_adult", "adult", "senior")  # the life stages; their edges are in params.yaml
 DECKS = tuple("ABCDEFG")  # cabin letters with enough passengers; the lone "T" and no cabin become "U"
 USED = ("pclass", "name", "sex", "age", "sibsp", "parch", "fare", "cabin", "embarked")
 NUMERIC = ("pclass", "age", "fare_log", "family_size", "is_alone")
@@ -53,7 +52,8 @@ class TitanicFeatures(TransformerMixin, BaseEstimator):
     learned in fit, so a model fitted on the training split never sees the test split's values.
     """
 
-    def __init__(self, fare_bins: int = 4):
+    def __init__(self, age_edges: tuple[float, ...], fare_bins: int = 4):
+        self.age_edges = age_edges  # fixed life stages, so the bins mean the same on every split
         self.fare_bins = fare_bins
 
     def __sklearn_tags__(self):
@@ -75,6 +75,10 @@ class TitanicFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         if int(self.fare_bins) < 1:
             raise ValueError(f"fare_bins must be at least 1, not {self.fare_bins}")
+        edges = [float(e) for e in self.age_edges]
+        if len(edges) != len(AGE_LABELS) - 1 or edges != sorted(set(edges)):
+            raise ValueError(f"age_edges must be {len(AGE_LABELS) - 1} increasing ages, one between each of "
+                             f"{', '.join(AGE_LABELS)}; got {list(self.age_edges)}")
         base = self._check(X, reset=True)
         if base["age"].notna().sum() == 0:
             raise ValueError("TitanicFeatures: no known ages to learn the imputation from")
@@ -98,7 +102,7 @@ class TitanicFeatures(TransformerMixin, BaseEstimator):
         age = base["age"].fillna(base["title"].map(self.age_by_title_)).fillna(self.age_median_)
         fare = self._fare(base)
         family = base["sibsp"] + base["parch"] + 1
-        age_bin = np.asarray(AGE_LABELS, dtype=object)[np.digitize(age, AGE_EDGES)]
+        age_bin = np.asarray(AGE_LABELS, dtype=object)[np.digitize(age, [float(e) for e in self.age_edges])]
         fare_bin = [f"q{i}" for i in np.digitize(fare, self.fare_edges_)]
         embarked = base["embarked"].astype(object).fillna(self.embarked_mode_)
         out = pd.DataFrame({

@@ -68,7 +68,7 @@ def predict(task: str, input: Path, out_path: Optional[Path] = typer.Option(None
     """Batch predictions from models:/TASK@champion (its files checked against their sha256) for a CSV/parquet file."""
     _quiet_services()
     from coursework import ingest, prediction, tracking
-    from flows import catalog
+    import pipelines as catalog
 
     try:
         catalog.check_tasks([task])
@@ -152,7 +152,7 @@ def data_rebuild(
     from coursework import versioning
     from coursework.config import task_params
     from coursework.fsutil import LockTimeout
-    from flows import catalog
+    import pipelines as catalog
 
     root, rows, code, version = ROOT.resolve(), [], 0, None
     try:
@@ -191,7 +191,7 @@ def data_validate(
 
     from coursework import fsutil, versioning
     from coursework.errors import ValidationFailed
-    from flows import catalog
+    import pipelines as catalog
 
     try:
         catalog.check_tasks([task])

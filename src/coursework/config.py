@@ -80,7 +80,7 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
 
 
 def read_params(path: str | Path) -> dict[str, Any]:
-    """The params file as YAML, unchecked: for a caller that runs the schema itself (flows.catalog)."""
+    """The params file as YAML, unchecked: for a caller that runs the schema itself (pipelines.load)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"params file not found: {path}")

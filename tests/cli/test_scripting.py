@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from coursework import display
-from flows import catalog
+import pipelines as catalog
 from tests.conftest import make_root
 from tests.support import PARAMS, console
 
@@ -145,7 +145,9 @@ def test_list_and_show_json(cli_side, cli, monkeypatch):
     assert listed.exit_code == 0, listed.output
     entries = {e["task"]: e for e in json.loads(listed.stdout)}
     assert list(entries) == catalog.tasks(PARAMS)
+    spec = catalog.spec("iris_knn")
     assert entries["iris_knn"] == {"task": "iris_knn", "problem": "classification", "source": "scikit-learn load_iris",
+                                   "description": spec.description, "anchor": spec.anchor,
                                    "primary_metric": "accuracy", "champion_version": 1,
                                    "champion_value": ran["iris_knn"]["value"]}
     assert entries[BROKEN]["champion_version"] is None and entries[BROKEN]["champion_value"] is None
@@ -153,7 +155,7 @@ def test_list_and_show_json(cli_side, cli, monkeypatch):
     assert shown.exit_code == 0, shown.output
     champion = json.loads(shown.stdout)
     manifest = json.loads((root / "data" / "iris_knn" / "manifest.json").read_text())
-    assert (champion["version"], champion["run_id"]) == (1, ran["iris_knn"]["run_id"])
+    assert (champion["version"], champion["run_id"], champion["anchor"]) == (1, ran["iris_knn"]["run_id"], spec.anchor)
     assert champion["data_hash"] == manifest["content_hash"]
     assert {key: champion["metrics"][key] for key in ran["iris_knn"]["metrics"]} == ran["iris_knn"]["metrics"]
     assert all(isinstance(v, float) for v in champion["metrics"].values())

@@ -75,12 +75,12 @@ def test_malware_without_a_source_stops_at_ingest_and_registers_nothing(prefect_
 
 
 def test_cifar10_without_data_or_network_says_what_to_provide(prefect_harness, deep_root, cli, monkeypatch):
-    from coursework import deep_sources
+    from coursework import sources
 
     def offline(*args, **kwargs):
         raise OSError("no network here")  # also true on CI: stands in for Keras's failing download
 
-    monkeypatch.setattr(deep_sources, "_keras_datasets", offline)
+    monkeypatch.setattr(sources, "keras_datasets", offline)
     result = cli("run", "cifar10_cnn")
     assert result.exit_code == 2
     assert "CIFAR-10 is not on this machine and could not be downloaded" in result.output

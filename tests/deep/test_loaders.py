@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from coursework import deep_sources
+from pipelines._shared.data import digits_frame
+from pipelines.cifar10_cnn.data import keras_cifar10
+from pipelines.flowers_transfer.data import flower_files
+from pipelines.malware_dense.data import malware_csv
+from pipelines.sequence_lstm.data import counting_windows
+from pipelines.stock_lstm.data import aapl_windows
 from coursework.errors import SourceError
 
 
@@ -30,7 +35,7 @@ def test_full_mnist_from_the_keras_npz(keras_home):
     x_train, x_test = images(6, (28, 28)), images(4, (28, 28), seed=1)
     np.savez(keras_home / "datasets" / "mnist.npz", x_train=x_train, y_train=np.arange(6) % 10,
              x_test=x_test, y_test=np.arange(4) % 10)
-    frame = deep_sources.digits_frame(dataset="mnist", download=False)
+    frame = digits_frame(dataset="mnist", download=False)
     assert frame.shape == (10, 785) and list(frame.columns[:2]) == ["px0", "px1"]
     assert (frame.iloc[6, :784].to_numpy() == x_test[0].ravel()).all()  # train rows, then test rows
     assert frame["label"].tolist() == [0, 1, 2, 3, 4, 5, 0, 1, 2, 3]
@@ -51,7 +56,7 @@ def test_fashion_mnist_from_the_keras_idx_files(keras_home):
     idx_file(folder / "train-images-idx3-ubyte.gz", x_train, labels=False)
     idx_file(folder / "t10k-labels-idx1-ubyte.gz", np.array([9, 2, 1]), labels=True)
     idx_file(folder / "t10k-images-idx3-ubyte.gz", x_test, labels=False)
-    frame = deep_sources.digits_frame(dataset="fashion_mnist", download=False)
+    frame = digits_frame(dataset="fashion_mnist", download=False)
     assert frame.shape == (8, 785)
     assert frame["label"].tolist() == [9, 0, 0, 3, 0, 9, 2, 1]
     assert (frame.iloc[0, :784].to_numpy() == x_train[0].ravel()).all()
@@ -66,7 +71,7 @@ def test_cifar10_from_python_pickle_batches_in_the_keras_cache(keras_home):
         first = chw[0] if first is None else first
         with (folder / name).open("wb") as fh:
             pickle.dump({b"data": chw.reshape(2, -1), b"labels": [i, (i + 1) % 10]}, fh)
-    frame = deep_sources.keras_cifar10(download=False)
+    frame = keras_cifar10(download=False)
     assert frame.shape == (12, 32 * 32 * 3 + 1)
     hwc = first.transpose(1, 2, 0)  # channels last, as Keras gives it
     assert (frame.iloc[0, :3072].to_numpy() == hwc.ravel()).all()
@@ -82,7 +87,7 @@ def flower_folders(root, per_class=3):
 
 def test_flowers_from_class_folders_of_pngs(tmp_path, keras_home):
     flower_folders(keras_home / "datasets" / "flower_photos" / "flower_photos")  # tf_flowers nests one level
-    frame = deep_sources.flower_files(download=False, require_weights=False)
+    frame = flower_files(96, download=False, require_weights=False)
     assert frame.shape == (15, 2) and sorted(frame["label"].unique()) == ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
     from coursework.deep import ImageFiles
 
@@ -93,15 +98,15 @@ def test_flowers_from_class_folders_of_pngs(tmp_path, keras_home):
 def test_flowers_need_the_imagenet_weights_too(keras_home):
     flower_folders(keras_home / "datasets" / "flower_photos")
     with pytest.raises(SourceError, match="mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5"):
-        deep_sources.flower_files(download=False)
+        flower_files(96, download=False)
 
 
 @pytest.mark.parametrize("load, says", [
-    (lambda: deep_sources.digits_frame(dataset="mnist", download=False), "mnist.npz"),
-    (lambda: deep_sources.digits_frame(dataset="fashion_mnist", download=False), "train-labels-idx1-ubyte.gz"),
-    (lambda: deep_sources.keras_cifar10(download=False), "cifar-10-python.tar.gz"),
-    (lambda: deep_sources.flower_files(download=False), "class folders"),
-    (deep_sources.malware_csv, "--source"),
+    (lambda: digits_frame(dataset="mnist", download=False), "mnist.npz"),
+    (lambda: digits_frame(dataset="fashion_mnist", download=False), "train-labels-idx1-ubyte.gz"),
+    (lambda: keras_cifar10(download=False), "cifar-10-python.tar.gz"),
+    (lambda: flower_files(96, download=False), "class folders"),
+    (malware_csv, "--source"),
 ])
 def test_without_data_the_loader_says_what_to_provide(keras_home, load, says):
     with pytest.raises(SourceError, match=says.replace(".", r"\.")):
@@ -109,14 +114,14 @@ def test_without_data_the_loader_says_what_to_provide(keras_home, load, says):
 
 
 def test_counting_windows_are_the_decks():
-    frame = deep_sources.counting_windows()
+    frame = counting_windows()
     rows = {tuple(r[:5]): r[5] for r in frame.to_numpy()}
     assert rows[(5, 6, 7, 8, 9)] == 20 and rows[(35, 36, 37, 38, 39)] == 80
     assert len(frame) == 96 and frame["target"].max() == 200
 
 
 def test_aapl_windows_load_offline_in_time_order():
-    frame = deep_sources.aapl_windows(window=20)
+    frame = aapl_windows(window=20)
     assert list(frame.columns[:3]) == ["date", "lag_20", "lag_19"] and frame.columns[-2:].tolist() == ["lag_1", "price"]
     assert frame["date"].is_monotonic_increasing and len(frame) == 3270 - 20
     assert (frame["lag_1"].iloc[1:].to_numpy() == frame["price"].iloc[:-1].to_numpy()).all()  # yesterday's price

@@ -23,7 +23,7 @@ HEAVY = ("tensorflow", "keras", "jax", "torch")
 PROBE = f"""
 import json, sys
 import flows.train_flow, flows.task_flow, flows.all_tasks
-from flows import catalog
+import pipelines as catalog
 from coursework import deep, evaluate, fitted, train
 from coursework.features import Split
 from coursework.problems import problem_for

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows.catalog import offline_tasks
-from pipelines import available
+from pipelines import available, offline_tasks
 
 REPO = Path(__file__).resolve().parents[2]
 DVC_YAML = yaml.safe_load((REPO / "dvc.yaml").read_text())
@@ -17,18 +16,31 @@ VALIDATE = DVC_YAML["stages"]["validate"]
 TASKS = offline_tasks(REPO / "params.yaml")  # tasks needing a user file or network have no snapshot to repro
 
 
-def test_foreach_lists_exactly_the_tasks_of_params_yaml():
-    assert FAMILY["foreach"] == TASKS, "dvc.yaml's foreach must list params.yaml's offline task blocks, in order"
-    assert VALIDATE["foreach"] == TASKS, "every trained task has its validate stage"
+@pytest.fixture(scope="module")
+def dvc_stages() -> dict:
+    """The stages as DVC itself resolves dvc.yaml's templates against params.yaml: {name: stage}."""
+    from dvc.repo import Repo
+
+    with Repo(str(REPO)) as repo:
+        return {stage.addressing: stage for stage in repo.index.stages if stage.relpath == "dvc.yaml"}
+
+
+def test_dvc_makes_a_stage_pair_for_each_offline_task_of_params_yaml(dvc_stages):
+    assert [n.split("@", 1)[1] for n in dvc_stages if n.startswith("task@")] == TASKS
+    assert [n.split("@", 1)[1] for n in dvc_stages if n.startswith("validate@")] == TASKS
+    assert set(dvc_stages) == {f"{family}@{task}" for family in ("task", "validate") for task in TASKS}
+
+
+def test_dvc_tracks_exactly_the_base_block_and_the_tasks_own_block(dvc_stages):
+    for name, stage in dvc_stages.items():
+        params = [d.params for d in stage.deps if type(d).__name__ == "ParamsDependency"]
+        family, task = name.split("@", 1)
+        assert params == ([["base", task]] if family == "task" else []), name
 
 
 @pytest.mark.parametrize("task", TASKS)
 def test_every_stage_task_has_a_package(task):
     assert task in available()
-
-
-def test_each_stage_reads_the_base_block_and_its_own_block_only():
-    assert FAMILY["do"]["params"] == ["base", "${item}"]
 
 
 def test_each_stage_depends_on_its_data_package_and_the_step_library():
@@ -116,8 +128,8 @@ def test_the_import_walk_sees_shared_suites_and_lazy_imports():
 
 @pytest.mark.parametrize("task", TASKS)
 @pytest.mark.parametrize("stage, entries", [
-    ("validate", ["pipelines.{task}", "flows.catalog", "coursework.versioning", "coursework.validate"]),
-    ("task", ["pipelines.{task}", "flows.catalog", "flows.task_flow"]),
+    ("validate", ["pipelines.{task}", "pipelines", "coursework.versioning", "coursework.validate"]),
+    ("task", ["pipelines.{task}", "pipelines", "flows.task_flow"]),
 ])
 def test_every_file_a_stage_imports_is_one_of_its_deps(task, stage, entries):
     deps = [d.replace("${item}", task) for d in DVC_YAML["stages"][stage]["do"]["deps"]]

@@ -53,12 +53,9 @@ def make_project(root: Path, env: dict, mlflow_db: Path) -> None:
     for task in TASKS:  # each stage depends on its task's tuned params (a placeholder until `coursework tune`)
         shutil.copy2(REPO / "tuned" / f"{task}.yaml", root / "tuned")
     params = yaml.safe_load((REPO / "params.yaml").read_text())
-    (root / "params.yaml").write_text(yaml.safe_dump({k: params[k] for k in ["base", *TASKS]}, sort_keys=False))
-    pipeline = yaml.safe_load((REPO / "dvc.yaml").read_text())
-    for family in pipeline["stages"].values():
-        family["foreach"] = TASKS
-    (root / "dvc.yaml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
-    for name in (".gitignore", ".dvcignore"):
+    reduced = {"offline_tasks": TASKS, **{k: params[k] for k in ["base", *TASKS]}}  # dvc.yaml's foreach reads the list
+    (root / "params.yaml").write_text(yaml.safe_dump(reduced, sort_keys=False))
+    for name in ("dvc.yaml", ".gitignore", ".dvcignore"):
         shutil.copy2(REPO / name, root / name)
     sh(root, "git", "init", "-q", env=env)
     sh(root, "dvc", "init", "-q", env=env)

@@ -5,7 +5,7 @@ import pytest
 from coursework.config import load_params, task_names, task_params, thaw
 from coursework.errors import SourceError
 from coursework.features import build_features
-from coursework.problems import PROBLEMS
+from coursework.problems import METRIC_DIRECTION, PROBLEMS
 from coursework.spec import TaskSpec
 from coursework.validate import validate_frame
 from pipelines import get_spec
@@ -26,6 +26,7 @@ def test_task_contract(task):
     # a primary metric the gate and the champion comparison can use, one its problem type reports (and ranks)
     assert spec.problem in PROBLEMS, f"{task}: unknown problem type {spec.problem}"
     assert spec.primary_metric in spec.family.directions, f"{task}: {spec.primary_metric} is not a {spec.problem} metric"
+    assert not set(spec.report_metrics) & set(METRIC_DIRECTION), f"{task}: a report metric shadows a family metric"
 
     # a gate with at least one threshold (an empty gate fails by default, so it would never promote)
     bounds = {**(params.gate.get("min") or {}), **(params.gate.get("max") or {})}

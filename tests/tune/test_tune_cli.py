@@ -19,7 +19,7 @@ def _snapshot(root: Path) -> None:
     """data/iris_knn/ as the data flow writes it, made in this process (no second CLI start)."""
     from coursework import versioning
     from coursework.config import task_params
-    from flows import catalog
+    import pipelines as catalog
 
     versioning.rebuild_snapshot(root, spec=catalog.spec(TASK), params=task_params(catalog.load("params.yaml"), TASK),
                                 accept=False, say=lambda *a, **k: None)

@@ -28,7 +28,7 @@ def _titanic_pipeline():
         "embarked": ["S", "C", None, "Q"],
     })
     features = build_features(numeric=NUMERIC, categorical=CATEGORICAL, options={"scaler": "standard"},
-                              task_steps=[("titanic", TitanicFeatures(fare_bins=2))])
+                              task_steps=[("titanic", TitanicFeatures((12.0, 18.0, 35.0, 60.0), fare_bins=2))])
     model = Pipeline([("features", features), ("model", GradientBoostingClassifier(n_estimators=3))])
     return model.fit(frame, [1, 0, 1, 0]), frame
 

@@ -186,6 +186,12 @@ BAD_PARAMS = [
      "'int', 'float', 'categorical'"),
     (_edit("iris_knnn", {"models": {"knn": {}}, "gate": {"min": {"accuracy": 0.9}}}), "iris_knnn", "not a task"),
     (_edit("notify", 5), "notify", "valid dictionary"),
+    (_edit("titanic_ensemble.features.fare_bins", 0), "titanic_ensemble.features.fare_bins", "greater than or equal to 1"),
+    (_edit("titanic_ensemble.features.age_edges", [12.0]), "titanic_ensemble.features.age_edges", "at least 4"),
+    (_edit("offline_tasks", ["iris_knn", "cifar10_cnn"]), "offline_tasks.cifar10_cnn", "does not ship offline"),
+    (_edit("offline_tasks", ["iris_knn", "iris_knnn"]), "offline_tasks.iris_knnn", "not a task of this file"),
+    (_edit("offline_tasks", ["iris_knn", "iris_knn"]), "offline_tasks.iris_knn", "listed twice"),
+    (_edit("offline_tasks", "iris_knn"), "offline_tasks", "valid list"),
 ]
 
 
@@ -198,7 +204,7 @@ def real_params():
 
 @pytest.mark.parametrize("edit, where, reason", BAD_PARAMS, ids=[case[1] for case in BAD_PARAMS])
 def test_bad_params_name_the_key_path_and_the_reason(tmp_path, real_params, edit, where, reason):
-    from flows import catalog
+    import pipelines as catalog
 
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(edit(copy.deepcopy(real_params)), sort_keys=False))
@@ -211,20 +217,20 @@ def test_bad_params_name_the_key_path_and_the_reason(tmp_path, real_params, edit
 
 
 def test_the_project_params_pass(real_params, tmp_path):
-    from flows import catalog
+    import pipelines as catalog
     from tests.support import PARAMS as REAL
 
     assert catalog.load(REAL) == real_params
 
 
 def test_reserved_keys_are_never_tasks(tmp_path, real_params):
-    from flows import catalog
+    import pipelines as catalog
 
     notify = {"webhooks": [{"env": "COURSEWORK_WEBHOOK_URL", "events": ["gate_missed"]}]}
     params = {**real_params, "schedule": {"cron": "0 3 * * *"}, "notify": notify, "retries": 2}
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params, sort_keys=False))
-    assert not {"schedule", "notify", "retries", "base"} & set(catalog.tasks(path))
+    assert not {"schedule", "notify", "retries", "base", "offline_tasks"} & set(catalog.tasks(path))
     for key in ("schedule", "notify", "retries"):
         with pytest.raises(UnknownTaskError):
             task_params(params, key)
@@ -238,7 +244,7 @@ def test_yaml_that_does_not_parse(tmp_path):
 
 
 def test_schema_and_code_problems_are_reported_together(tmp_path, real_params):
-    from flows import catalog
+    import pipelines as catalog
 
     params = copy.deepcopy(real_params)
     params["iris_knn"]["split"]["test_sise"] = 0.1
@@ -251,3 +257,17 @@ def test_schema_and_code_problems_are_reported_together(tmp_path, real_params):
     lines = str(info.value).splitlines()[1:]
     assert [ln.split(":")[0].strip("- ") for ln in lines] == [
         "iris_knn.split.test_sise", "iris_tree.gate.min.acuracy", "iris_knn.models.knn.n_neighbors"]
+
+
+def test_offline_tasks_follow_the_params_list_and_its_order(tmp_path, real_params):
+    import pipelines as catalog
+
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump({**real_params, "offline_tasks": ["stock_lstm", "iris_knn"]}, sort_keys=False))
+    assert catalog.offline_tasks(path) == ["stock_lstm", "iris_knn"]
+    # a params file without the list (a user's --params): every task whose data ships offline, in file order
+    path.write_text(yaml.safe_dump({k: v for k, v in real_params.items() if k != "offline_tasks"}, sort_keys=False))
+    derived = catalog.offline_tasks(path)
+    assert "iris_knn" in derived and not {"cifar10_cnn", "flowers_transfer", "malware_dense"} & set(derived)
+    # the project's list leaves out no task that could run offline (a new task must be added to it)
+    assert real_params["offline_tasks"] == derived

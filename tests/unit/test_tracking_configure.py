@@ -30,3 +30,19 @@ def test_model_requirements_carry_no_local_version_label(monkeypatch):
     monkeypatch.setattr(tracking.metadata, "version", lambda name: "2.13.0+cpu" if name == "torch" else real(name))
     assert tracking._pin("torch") == "torch==2.13.0"
     assert tracking._pin("numpy") == f"numpy=={numpy_version}"
+
+
+def test_the_experiment_carries_the_specs_description_and_follows_its_changes(project_root):
+    from mlflow import MlflowClient
+
+    from pipelines import get_spec
+
+    tracking.configure(project_root)
+    description = get_spec("iris_knn").description
+    first = tracking.ensure_experiment("iris_knn", project_root, description)
+    client = MlflowClient()
+    assert client.get_experiment(first).tags[tracking.NOTE_TAG] == description  # the MLflow UI's description
+    assert tracking.ensure_experiment("iris_knn", project_root, "reworded") == first
+    assert client.get_experiment(first).tags[tracking.NOTE_TAG] == "reworded"
+    tracking.ensure_experiment("iris_knn", project_root)  # a caller without a spec leaves it as it is
+    assert client.get_experiment(first).tags[tracking.NOTE_TAG] == "reworded"

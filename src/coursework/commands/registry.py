@@ -14,7 +14,7 @@ from coursework.errors import CourseworkError
 
 def _ready(task: str) -> None:
     """An unknown task is refused (exit 2); the store is configured and a killed run's leftovers put right."""
-    from flows import catalog
+    import pipelines as catalog
 
     try:
         catalog.check_tasks([task])

@@ -21,7 +21,8 @@ def _stack() -> stackfile.StackState:
 
 
 def _plan(params: Path) -> list:
-    from flows import catalog, schedules
+    import pipelines as catalog
+    from flows import schedules
 
     loaded = catalog.load(params)  # checked whole: a bad cron or time zone is refused before Prefect is asked
     return schedules.plan(loaded, catalog.tasks(params), root=Path.cwd(), params_path=params)

@@ -16,7 +16,7 @@ def serve(
     """REST predictions (/invocations, /ping) from models:/TASK@champion, read at start, its files checked first."""
     _quiet_services()
     from coursework import serving, tracking, tracking_serve
-    from flows import catalog
+    import pipelines as catalog
 
     root = ROOT.resolve()
     try:

@@ -25,7 +25,7 @@ def _quiet_stdout(as_json: bool):
 def _list_entries(params: Path) -> list[dict[str, Any]]:
     """One entry per task: what it is and its champion, if any."""
     from coursework import tracking
-    from flows import catalog
+    import pipelines as catalog
 
     try:
         names = catalog.tasks(params)
@@ -37,6 +37,7 @@ def _list_entries(params: Path) -> list[dict[str, Any]]:
         spec, champ = catalog.spec(name), tracking.alias_version(name)
         value = champ["metrics"].get(spec.primary_metric) if champ else None
         entries.append({"task": name, "problem": spec.problem, "source": spec.source_label,
+                        "description": spec.description, "anchor": spec.anchor,  # the course's reference result
                         "primary_metric": spec.primary_metric, "champion_version": champ["version"] if champ else None,
                         "champion_value": None if value is None else display.finite(value)})
     return entries
@@ -92,7 +93,7 @@ def _dvc_options(names: list[str], source: Optional[str], from_snapshot: bool, a
 
 def _checked_names(tasks: Optional[list[str]], all_tasks: bool, source: Optional[str], params: Path) -> list[str]:
     """The tasks to run, and a --source that can apply to them, refused before Prefect starts."""
-    from flows import catalog
+    import pipelines as catalog
 
     names = catalog.offline_tasks(params) if all_tasks else catalog.check_tasks(list(tasks or []), params)
     if not names:
@@ -108,7 +109,7 @@ def _checked_names(tasks: Optional[list[str]], all_tasks: bool, source: Optional
 
 def _skipped(all_tasks: bool, names: list[str], params: Path) -> list[dict[str, str]]:
     """With --all, the tasks whose data does not ship offline, and what each needs."""
-    from flows import catalog
+    import pipelines as catalog
 
     if not all_tasks:
         return []
@@ -196,7 +197,7 @@ def show(task: str, as_json: bool = typer.Option(False, "--json", help=JSON_HELP
     """The champion's metrics, params, data hash, run id and artefact location."""
     _quiet_services()
     from coursework import tracking
-    from flows import catalog
+    import pipelines as catalog
 
     with _quiet_stdout(as_json):
         try:
@@ -204,13 +205,14 @@ def show(task: str, as_json: bool = typer.Option(False, "--json", help=JSON_HELP
         except CourseworkError as exc:
             _fail(exc)
         _recover(ROOT.resolve())
-        champ = tracking.alias_version(task)
+        champ, anchor = tracking.alias_version(task), catalog.spec(task).anchor
     if champ is None:
         _fail(CourseworkError(f"{task} has no champion yet; run `coursework run {task}`"))
     if as_json:
-        display.print_json(_champion_json(task, champ))
+        display.print_json({**_champion_json(task, champ), "anchor": anchor})
         return
     out.print(f"[bold]{task}[/] champion: version {champ['version']}  run {champ['run_id']}")
+    out.print(f"course reference: {anchor or '-'}", markup=False, soft_wrap=True)
     out.print(f"data hash: {champ['tags'].get('data_hash')}   params hash: {champ['tags'].get('params_hash')}   "
               f"git: {champ['tags'].get('git_commit')}")
     out.print(f"artefacts: {champ['artifact_uri']}\nmodel: {champ['source']}")

@@ -44,7 +44,7 @@ def _setup(task: str, params_path: Path, storage: Optional[str]) -> Setup:
     """Check the task and its tune block, load the validated snapshot, build the objective (training split only)."""
     from coursework import features, ingest, study, tune, versioning
     from coursework.config import task_params
-    from flows import catalog
+    import pipelines as catalog
 
     root = ROOT.resolve()
     catalog.check_tasks([task], params_path)

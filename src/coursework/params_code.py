@@ -1,5 +1,6 @@
 """The params checks that need a task's code: model arguments (scikit-learn's own constraints), source
-options, feature options and gate metrics. Run at the entry point, after the schema, before any data is read."""
+options, feature options, gate metrics and the offline list. Run at the entry point (pipelines.load), after
+the schema, before any data is read; the caller hands in the specs, so this module never imports pipelines."""
 
 from __future__ import annotations
 
@@ -16,38 +17,45 @@ from sklearn.utils._param_validation import InvalidParameterError
 from coursework.config import TaskParams, task_names, task_params, thaw
 from coursework.deep import KerasEstimator
 from coursework.errors import ConfigError
-from coursework.params_schema import GENERIC_FEATURES
+from coursework.params_schema import GENERIC_FEATURES, OFFLINE_KEY
 from coursework.problems import METRIC_DIRECTION
 from coursework.spec import TaskSpec
 from coursework.train import build_model
-from pipelines import available, get_spec
 
 BUILD_INPUTS = ("input_shape", "n_outputs", "output_activation")  # a Keras builder's arguments the estimator fills
 
 
-def code_problems(params: Mapping[str, Any], partial: set[str] = frozenset()) -> list[str]:
-    """Every task block against its task's code. Blocks in `partial` failed the schema: what can still be
-    checked is, and a value the schema already refused is not named twice."""
-    have, problems = set(available()), []
+def code_problems(params: Mapping[str, Any], specs: Mapping[str, Callable[[], TaskSpec]],
+                  partial: set[str] = frozenset()) -> list[str]:
+    """Every task block against its task's code (`specs`: task -> its spec, imported when asked). Blocks in
+    `partial` failed the schema: what can still be checked is, and a value refused there is not named twice."""
+    problems = []
     for task in task_names(params):
-        if task not in have:
+        if task not in specs:
             problems.append(f"{task}: not a task (no pipelines/{task}/) and not a reserved key")
             continue
         try:
-            problems += task_problems(get_spec(task), task_params(params, task))
+            problems += task_problems(specs[task](), task_params(params, task))
         except ConfigError as exc:
             problems.append(str(exc))
         except (ValueError, TypeError, KeyError, AttributeError):
             if task not in partial:
                 raise
-    return problems
+    return problems + offline_problems(params, specs)
+
+
+def offline_problems(params: Mapping[str, Any], specs: Mapping[str, Callable[[], TaskSpec]]) -> list[str]:
+    """offline_tasks may list only tasks whose default data ships with the project's packages."""
+    listed = params.get(OFFLINE_KEY)
+    named = [t for t in (listed if isinstance(listed, list) else []) if isinstance(t, str) and t in specs]
+    return [f"{OFFLINE_KEY}.{t}: its data does not ship offline (needs {needs}); run it by name instead"
+            for t in named if (needs := specs[t]().external_data)]
 
 
 def task_problems(spec: TaskSpec, params: TaskParams) -> list[str]:
     task = spec.name
     problems = _call_problems(spec.load_default, thaw(params.source), f"{task}.source")
-    for key in set(params.features) - GENERIC_FEATURES - set(spec.feature_options):
-        problems.append(f"{task}.features.{key}: unknown key for this task")
+    problems += _feature_problems(spec, params.features)
     known = set(METRIC_DIRECTION) | set(spec.report_metrics)
     for bound, limits in params.gate.items():
         problems += [f"{task}.gate.{bound}.{m}: unknown metric; known: {', '.join(sorted(known))}"
@@ -58,6 +66,20 @@ def task_problems(spec: TaskSpec, params: TaskParams) -> list[str]:
         else:
             problems += estimator_problems(spec.models[name], thaw(hp), params.seed, f"{task}.models.{name}")
     return problems + _tune_problems(spec, params)
+
+
+def _feature_problems(spec: TaskSpec, features: Mapping[str, Any]) -> list[str]:
+    """A task's own features keys: known to its spec, each value of the type the spec gives it."""
+    problems = []
+    for key in sorted(set(features) - GENERIC_FEATURES):
+        if key not in spec.feature_options:
+            problems.append(f"{spec.name}.features.{key}: unknown key for this task")
+            continue
+        try:
+            TypeAdapter(spec.feature_options[key]).validate_python(thaw(features[key]), strict=True)
+        except ValidationError as exc:
+            problems.append(f"{spec.name}.features.{key}: {exc.errors()[0]['msg']} (got {thaw(features[key])!r})")
+    return problems
 
 
 def _tune_problems(spec: TaskSpec, params: TaskParams) -> list[str]:
