@@ -7,6 +7,7 @@ import os
 import subprocess
 import tempfile
 from contextlib import contextmanager
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -49,17 +50,31 @@ def configure(root: Path) -> str:
     return uri
 
 
+@lru_cache(maxsize=8)
+def _client(tracking_uri: str, registry_uri: str) -> MlflowClient:
+    return MlflowClient(tracking_uri, registry_uri)
+
+
+def mlflow_client() -> MlflowClient:
+    """This process's one MlflowClient for the configured URIs (made once per URI pair, not once per call)."""
+    return _client(mlflow.get_tracking_uri(), mlflow.get_registry_uri())
+
+
+_ENSURED: set[str] = set()  # stores this process has found or created: a store's tables do not go away
+
+
 def ensure_store(uri: str, root: Path) -> None:
     """Create or find MLflow's tables once, under a lock, before this process uses a database store.
 
     Two processes opening a fresh store at once otherwise race on its migration ("table already exists").
     A tracking server migrates its own store, so http(s) URIs need nothing here.
     """
-    if locks.sqlite_path(uri) is None and not locks.is_postgres(uri):
+    if uri in _ENSURED or (locks.sqlite_path(uri) is None and not locks.is_postgres(uri)):
         return
     with locks.store_lock(uri, "migrate", what="MLflow store migration", fallback_dir=root / STORE_DIR,
                           timeout=MIGRATE_WAIT_S):
-        MlflowClient(uri, uri).search_experiments(max_results=1)  # builds the store: migrates an empty DB
+        _client(uri, uri).search_experiments(max_results=1)  # builds the store: migrates an empty DB
+    _ENSURED.add(uri)
 
 
 def current_uri() -> str:
@@ -72,7 +87,7 @@ def _already_exists(exc: MlflowException) -> bool:
 
 def ensure_experiment(task: str, root: Path) -> str:
     """One experiment per task; local stores keep artefacts under mlruns/artifacts/<task>."""
-    client = MlflowClient()
+    client = mlflow_client()
     found = client.get_experiment_by_name(task)
     if found is not None:
         return found.experiment_id
@@ -190,12 +205,12 @@ def register_version(model_uri: str, task: str, tags: Mapping[str, Any]) -> int:
 
 def complete_version(task: str, version: int) -> None:
     """Mark a version whose lineage tags are all on it: only such a version may take an alias."""
-    MlflowClient().set_model_version_tag(task, str(version), *COMPLETE)
+    mlflow_client().set_model_version_tag(task, str(version), *COMPLETE)
 
 
 def set_alias(task: str, alias: str, version: int) -> None:
     """Point an alias at a version; `champion` only ever at a complete one (what a killed run left is refused)."""
-    client = MlflowClient()
+    client = mlflow_client()
     if alias == "champion" and not _complete(client, task, version):
         raise IncompleteVersion(f"{task} version {version} was registered by a run that did not finish "
                                 f"(its registration was never completed); it cannot become champion")
@@ -214,7 +229,7 @@ def _complete(client: MlflowClient, task: str, version: int) -> bool:
 
 def running_runs() -> list[dict[str, Any]]:
     """Every RUNNING run in the store, with its tags (what a sweep judges alive or dead)."""
-    client = MlflowClient()
+    client = mlflow_client()
     ids = [e.experiment_id for e in client.search_experiments()]
     if not ids:
         return []
@@ -224,7 +239,7 @@ def running_runs() -> list[dict[str, Any]]:
 
 def fail_run(run_id: str, tags: Mapping[str, str]) -> None:
     """End a run whose process died: the tags saying so first, then FAILED."""
-    client = MlflowClient()
+    client = mlflow_client()
     for key, value in tags.items():
         client.set_tag(run_id, key, str(value))
     client.set_terminated(run_id, "FAILED")
@@ -232,7 +247,7 @@ def fail_run(run_id: str, tags: Mapping[str, str]) -> None:
 
 def mark_incomplete_versions(run_id: str, reason: str) -> list[tuple[str, int]]:
     """Tag `incomplete` every version of a run that never got its completion mark; returns them."""
-    client = MlflowClient()
+    client = mlflow_client()
     marked = []
     for v in client.search_model_versions(f"run_id = '{run_id}'"):
         if v.tags.get(COMPLETE[0]) != COMPLETE[1] and INCOMPLETE not in v.tags:
@@ -243,7 +258,7 @@ def mark_incomplete_versions(run_id: str, reason: str) -> list[tuple[str, int]]:
 
 def alias_version(task: str, alias: str = "champion") -> dict[str, Any] | None:
     """The version holding an alias with its run's metrics and params, or None if there is none."""
-    client = MlflowClient()
+    client = mlflow_client()
     try:
         version = client.get_model_version_by_alias(task, alias)
     except MlflowException:
@@ -262,7 +277,7 @@ def alias_version(task: str, alias: str = "champion") -> dict[str, Any] | None:
 
 def registered_versions(task: str) -> list[int]:
     try:
-        return sorted(int(v.version) for v in MlflowClient().search_model_versions(f"name = '{task}'"))
+        return sorted(int(v.version) for v in mlflow_client().search_model_versions(f"name = '{task}'"))
     except MlflowException:
         return []
 
@@ -270,7 +285,7 @@ def registered_versions(task: str) -> list[int]:
 @contextmanager
 def verified_copy(task: str, version: int, *, what: str) -> Iterator[Path]:
     """A temporary copy of a version's model files, each checked against its registered sha256 and the allow-list."""
-    tags = MlflowClient().get_model_version(task, str(version)).tags
+    tags = mlflow_client().get_model_version(task, str(version)).tags
     expected = artifacts.hashes_from_tags(tags, what=what)
     with tempfile.TemporaryDirectory(prefix="coursework-model-") as tmp:
         local = _download_model(f"models:/{task}/{version}", tmp)
@@ -282,7 +297,7 @@ def verified_copy(task: str, version: int, *, what: str) -> Iterator[Path]:
 
 def load_alias_model(task: str, alias: str = "champion"):
     """`models:/<task>@<alias>` as a pyfunc model, loaded from a copy whose files match their registered sha256."""
-    version = MlflowClient().get_model_version_by_alias(task, alias).version
+    version = mlflow_client().get_model_version_by_alias(task, alias).version
     with verified_copy(task, int(version), what=f"models:/{task}@{alias} (version {version})") as local:
         return mlflow.pyfunc.load_model(str(local))  # read into memory: the copy can go
 
@@ -376,6 +391,6 @@ def log_keras_training(estimator: Any) -> None:
             for step, v in enumerate(values, 1)]
     run_id = mlflow.active_run().info.run_id
     for start in range(0, len(rows), 1000):  # MLflow takes at most 1000 metrics per batch
-        MlflowClient().log_batch(run_id, metrics=rows[start:start + 1000])
+        mlflow_client().log_batch(run_id, metrics=rows[start:start + 1000])
     stats = estimator.fit_stats_
     set_tags({"device": stats["device"], "keras_backend": stats["backend"], "precision": stats["precision"]})
