@@ -27,11 +27,13 @@ def ingest_step(ctx: RunContext, source: str | None):
 @task(name="validate", **STEP)
 def validate_step(ctx: RunContext, frame, staged: ingest.Snapshot) -> dict[str, Any]:
     """The task's expectations on the staged batch, logged to the MLflow run; a failure stops here (exit 3)."""
-    report = validate.validate_frame(frame, task=ctx.spec.name, expectations=ctx.spec.expectations())
+    report, reused = validate.validate_once(frame, root=ctx.root, task=ctx.spec.name, data_hash=staged.content_hash,
+                                            expectations=ctx.spec.expectations)
     tracking.log_dict(report, "validation/result.json")
-    tracking.set_tags({"validation": "passed" if report["success"] else "failed"})
+    tracking.set_tags({"validation": "passed" if report["success"] else "failed", "validation_reused": str(reused).lower()})
     ingest.settle_failed(staged, report, rejected_root=ctx.work_dir / "rejected")
-    get_run_logger().info("validate: %d expectations passed", report["evaluated"])
+    get_run_logger().info("validate: %d expectations passed%s", report["evaluated"],
+                          " (reused: the same bytes passed the same suite before; GX not run)" if reused else "")
     return report
 
 

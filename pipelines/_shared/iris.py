@@ -1,6 +1,6 @@
 """The iris suite, shared by the three iris tasks: a user's own iris.csv must look like this."""
 
-import great_expectations.expectations as gxe
+from pipelines._shared.gx import gxe
 
 IRIS_FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 IRIS_SPECIES = ["setosa", "versicolor", "virginica"]

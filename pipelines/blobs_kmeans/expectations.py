@@ -1,6 +1,6 @@
 """Two numeric coordinates per point and the id of the blob that generated it."""
 
-import great_expectations.expectations as gxe
+from pipelines._shared.gx import gxe
 
 
 def expectations() -> list:

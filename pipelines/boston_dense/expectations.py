@@ -1,6 +1,6 @@
 """mlxtend's Boston housing: 13 numeric inputs and the median value MEDV (in $1000s)."""
 
-import great_expectations.expectations as gxe
+from pipelines._shared.gx import gxe
 
 FEATURES = ("crim", "zn", "indus", "chas", "nox", "rm", "age", "dis", "rad", "tax", "ptratio", "b", "lstat")
 

@@ -1,6 +1,6 @@
 """scikit-learn's diabetes data: ten mean-centred, scaled inputs and a progression score."""
 
-import great_expectations.expectations as gxe
+from pipelines._shared.gx import gxe
 
 FEATURES = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
 

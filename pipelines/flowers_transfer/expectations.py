@@ -1,6 +1,6 @@
 """tf_flowers as a table of image files: one row per image, its path and its class folder's name."""
 
-import great_expectations.expectations as gxe
+from pipelines._shared.gx import gxe
 
 CLASSES = ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
 

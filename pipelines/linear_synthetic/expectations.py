@@ -1,6 +1,6 @@
 """What the generated line data must look like."""
 
-import great_expectations.expectations as gxe
+from pipelines._shared.gx import gxe
 
 
 def expectations() -> list:

@@ -6,7 +6,7 @@ column-set expectation, and their values by a cross of probe columns through the
 where every digit has ink.
 """
 
-import great_expectations.expectations as gxe
+from pipelines._shared.gx import gxe
 
 SIDE = 28
 PIXELS = tuple(f"px{i}" for i in range(SIDE * SIDE))

@@ -1,6 +1,6 @@
 """The breast-cancer suite: 30 positive cell-nucleus measurements and a benign/malignant diagnosis."""
 
-import great_expectations.expectations as gxe
+from pipelines._shared.gx import gxe
 
 MEASURES = ("radius", "texture", "perimeter", "area", "smoothness", "compactness",
             "concavity", "concave_points", "symmetry", "fractal_dimension")

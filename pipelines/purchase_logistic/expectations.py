@@ -1,6 +1,6 @@
 """The purchase suite: the course's Social_Network_Ads.csv and the Caravan default must both look like this."""
 
-import great_expectations.expectations as gxe
+from pipelines._shared.gx import gxe
 
 PURCHASE_FEATURES = ("age", "income")
 # the course's Social_Network_Ads.csv headers, mapped to the names used here; its row id and Gender are

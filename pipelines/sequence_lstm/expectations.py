@@ -1,6 +1,6 @@
 """The deck's generated windows: five consecutive numbers and (next number) x 2."""
 
-import great_expectations.expectations as gxe
+from pipelines._shared.gx import gxe
 
 WINDOW = ("x0", "x1", "x2", "x3", "x4")
 

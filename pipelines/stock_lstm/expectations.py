@@ -1,6 +1,6 @@
 """AAPL daily adjusted closes as windows: lag_<w>..lag_1 (oldest first), the day's price, its date as yyyymmdd."""
 
-import great_expectations.expectations as gxe
+from pipelines._shared.gx import gxe
 
 from pipelines.stock_lstm.data import lag_columns
 

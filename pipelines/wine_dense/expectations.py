@@ -1,6 +1,6 @@
 """scikit-learn's wine data: 13 chemical measurements of three cultivars."""
 
-import great_expectations.expectations as gxe
+from pipelines._shared.gx import gxe
 
 FEATURES = ("alcohol", "malic_acid", "ash", "alcalinity_of_ash", "magnesium", "total_phenols", "flavanoids",
             "nonflavanoid_phenols", "proanthocyanins", "color_intensity", "hue", "od280/od315_of_diluted_wines",

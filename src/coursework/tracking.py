@@ -18,9 +18,18 @@ from mlflow.models import infer_signature
 
 from coursework import artifacts, fitted, fsutil, locks
 from coursework.errors import IncompleteVersion
+from coursework.tracking_client import _client, mlflow_client  # noqa: F401 - one client per process, shared by the family
+
 # reading a registered model back lives in tracking_models; its names stay importable from here
-from coursework.tracking_models import (artifact_hashes, cast_to_signature, load_alias_estimator,  # noqa: F401
-                                        load_alias_model, load_run_dict, predict_frame, verified_copy)
+from coursework.tracking_models import (  # noqa: F401
+    artifact_hashes,
+    cast_to_signature,
+    load_alias_estimator,
+    load_alias_model,
+    load_run_dict,
+    predict_frame,
+    verified_copy,
+)
 
 STORE_DIR = "mlruns"
 COMPLETE = ("registration", "complete")  # the tag a version gets once every lineage tag is on it
@@ -50,17 +59,21 @@ def configure(root: Path) -> str:
     return uri
 
 
+_ENSURED: set[str] = set()  # stores this process has found or created: a store's tables do not go away
+
+
 def ensure_store(uri: str, root: Path) -> None:
     """Create or find MLflow's tables once, under a lock, before this process uses a database store.
 
     Two processes opening a fresh store at once otherwise race on its migration ("table already exists").
     A tracking server migrates its own store, so http(s) URIs need nothing here.
     """
-    if locks.sqlite_path(uri) is None and not locks.is_postgres(uri):
+    if uri in _ENSURED or (locks.sqlite_path(uri) is None and not locks.is_postgres(uri)):
         return
     with locks.store_lock(uri, "migrate", what="MLflow store migration", fallback_dir=root / STORE_DIR,
                           timeout=MIGRATE_WAIT_S):
-        MlflowClient(uri, uri).search_experiments(max_results=1)  # builds the store: migrates an empty DB
+        _client(uri, uri).search_experiments(max_results=1)  # builds the store: migrates an empty DB
+    _ENSURED.add(uri)
 
 
 def current_uri() -> str:
@@ -76,7 +89,7 @@ NOTE_TAG = "mlflow.note.content"  # what the MLflow UI shows as an experiment's 
 
 def ensure_experiment(task: str, root: Path, description: str = "") -> str:
     """One experiment per task, described by the task's spec; local stores keep artefacts under mlruns/artifacts/<task>."""
-    client = MlflowClient()
+    client = mlflow_client()
     found = client.get_experiment_by_name(task)
     if found is None:
         location = None
@@ -178,7 +191,9 @@ def log_sklearn_model(model: Any, X_train: pd.DataFrame) -> str:
 def log_model(model: Any, X_train: pd.DataFrame) -> str:
     """Log a fitted Pipeline the way its last step's flavour asks (Keras: tracking_keras); returns its URI."""
     if fitted.flavor(model) == "keras":
-        from coursework import tracking_keras  # imports nothing of Keras until it saves the network
+        from coursework import (
+            tracking_keras,  # imports nothing of Keras until it saves the network
+        )
 
         return tracking_keras.log_keras_pipeline(model, X_train)
     return log_sklearn_model(model, X_train)
@@ -201,12 +216,12 @@ def register_version(model_uri: str, task: str, tags: Mapping[str, Any]) -> int:
 
 def complete_version(task: str, version: int) -> None:
     """Mark a version whose lineage tags are all on it: only such a version may take an alias."""
-    MlflowClient().set_model_version_tag(task, str(version), *COMPLETE)
+    mlflow_client().set_model_version_tag(task, str(version), *COMPLETE)
 
 
 def set_alias(task: str, alias: str, version: int) -> None:
     """Point an alias at a version; `champion` only ever at a complete one (what a killed run left is refused)."""
-    client = MlflowClient()
+    client = mlflow_client()
     if alias == "champion" and not _complete(client, task, version):
         raise IncompleteVersion(f"{task} version {version} was registered by a run that did not finish "
                                 f"(its registration was never completed); it cannot become champion")
@@ -225,7 +240,7 @@ def _complete(client: MlflowClient, task: str, version: int) -> bool:
 
 def alias_version(task: str, alias: str = "champion") -> dict[str, Any] | None:
     """The version holding an alias with its run's metrics and params, or None if there is none."""
-    client = MlflowClient()
+    client = mlflow_client()
     try:
         version = client.get_model_version_by_alias(task, alias)
     except MlflowException:
@@ -244,7 +259,7 @@ def alias_version(task: str, alias: str = "champion") -> dict[str, Any] | None:
 
 def registered_versions(task: str) -> list[int]:
     try:
-        return sorted(int(v.version) for v in MlflowClient().search_model_versions(f"name = '{task}'"))
+        return sorted(int(v.version) for v in mlflow_client().search_model_versions(f"name = '{task}'"))
     except MlflowException:
         return []
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import mlflow
 import pandas as pd
-from mlflow import MlflowClient
 from mlflow.entities import Metric
 
 from coursework import artifacts, tracking
+from coursework.tracking_client import mlflow_client
 
 KERAS_PYFUNC = Path(__file__).with_name("keras_pyfunc.py")  # the served Keras model, logged as code
 BATCH = 1000  # MLflow takes at most 1000 metrics per batch
@@ -53,6 +53,6 @@ def log_keras_training(estimator: Any) -> None:
             for step, v in enumerate(values, 1)]
     run_id = mlflow.active_run().info.run_id
     for start in range(0, len(rows), BATCH):
-        MlflowClient().log_batch(run_id, metrics=rows[start:start + BATCH])
+        mlflow_client().log_batch(run_id, metrics=rows[start:start + BATCH])
     stats = estimator.training_stats()
     tracking.set_tags({"device": stats["device"], "keras_backend": stats["backend"], "precision": stats["precision"]})

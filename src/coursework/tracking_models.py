@@ -12,12 +12,12 @@ from typing import Any, Iterator
 
 import mlflow
 import pandas as pd
-from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import Model
 
 from coursework import artifacts
 from coursework.errors import SourceError
+from coursework.tracking_client import mlflow_client
 
 
 def download_model(model_uri: str, folder: str) -> Path:
@@ -36,7 +36,7 @@ def artifact_hashes(model_uri: str) -> dict[str, str]:
 @contextmanager
 def verified_copy(task: str, version: int, *, what: str, parent: Path | None = None) -> Iterator[Path]:
     """A temporary copy (under `parent` if given) of a version's model files, each checked against its sha256 and allow-list."""
-    tags = MlflowClient().get_model_version(task, str(version)).tags
+    tags = mlflow_client().get_model_version(task, str(version)).tags
     expected = artifacts.hashes_from_tags(tags, what=what)
     with tempfile.TemporaryDirectory(prefix="coursework-model-", dir=parent) as tmp:
         local = download_model(f"models:/{task}/{version}", tmp)
@@ -48,7 +48,7 @@ def verified_copy(task: str, version: int, *, what: str, parent: Path | None = N
 
 def load_alias_model(task: str, alias: str = "champion"):
     """`models:/<task>@<alias>` as a pyfunc model, loaded from a copy whose files match their registered sha256."""
-    version = MlflowClient().get_model_version_by_alias(task, alias).version
+    version = mlflow_client().get_model_version_by_alias(task, alias).version
     with verified_copy(task, int(version), what=f"models:/{task}@{alias} (version {version})") as local:
         return mlflow.pyfunc.load_model(str(local))  # read into memory: the copy can go
 

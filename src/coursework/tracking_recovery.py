@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from mlflow import MlflowClient
-
 from coursework.tracking import COMPLETE, INCOMPLETE
+from coursework.tracking_client import mlflow_client
 
 
 def running_runs() -> list[dict[str, Any]]:
     """Every RUNNING run in the store, with its tags (what a sweep judges alive or dead)."""
-    client = MlflowClient()
+    client = mlflow_client()
     ids = [e.experiment_id for e in client.search_experiments()]
     if not ids:
         return []
@@ -21,7 +20,7 @@ def running_runs() -> list[dict[str, Any]]:
 
 def fail_run(run_id: str, tags: Mapping[str, str]) -> None:
     """End a run whose process died: the tags saying so first, then FAILED."""
-    client = MlflowClient()
+    client = mlflow_client()
     for key, value in tags.items():
         client.set_tag(run_id, key, str(value))
     client.set_terminated(run_id, "FAILED")
@@ -29,7 +28,7 @@ def fail_run(run_id: str, tags: Mapping[str, str]) -> None:
 
 def mark_incomplete_versions(run_id: str, reason: str) -> list[tuple[str, int]]:
     """Tag `incomplete` every version of a run that never got its completion mark; returns them."""
-    client = MlflowClient()
+    client = mlflow_client()
     marked = []
     for v in client.search_model_versions(f"run_id = '{run_id}'"):
         if v.tags.get(COMPLETE[0]) != COMPLETE[1] and INCOMPLETE not in v.tags:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from coursework import artifacts, fsutil, tracking
 from coursework.errors import CourseworkError
+from coursework.tracking_client import mlflow_client
 
 SERVE_DIR = Path(".coursework") / "serve"  # under the project root the CLI runs in
 
@@ -21,7 +21,7 @@ SERVE_DIR = Path(".coursework") / "serve"  # under the project root the CLI runs
 def champion_version(task: str) -> int:
     """The version `champion` points at now; a task without one is the user's to fix (exit 2)."""
     try:
-        return int(MlflowClient().get_model_version_by_alias(task, "champion").version)
+        return int(mlflow_client().get_model_version_by_alias(task, "champion").version)
     except MlflowException:
         raise CourseworkError(f"{task} has no champion yet; run `coursework run {task}`") from None
 

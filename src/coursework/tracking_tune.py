@@ -11,7 +11,6 @@ from typing import Any, Iterator, Mapping
 
 import mlflow
 import optuna
-from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME
 
@@ -37,7 +36,7 @@ class TrialLogger:
     """An Optuna callback: each finished trial becomes a child run of the parent, from whichever process ran it."""
 
     def __init__(self, parent_run_id: str, *, worker: int):
-        self.client = MlflowClient()
+        self.client = tracking.mlflow_client()
         self.parent = parent_run_id
         self.experiment_id = self.client.get_run(parent_run_id).info.experiment_id
         self.worker = worker
@@ -62,7 +61,7 @@ class TrialLogger:
 
 def child_runs(parent_run_id: str) -> list[dict[str, Any]]:
     """The parent's child runs as {'run_id', 'tags', 'params', 'metrics'} (for tests and the summary)."""
-    client = MlflowClient()
+    client = tracking.mlflow_client()
     experiment_id = client.get_run(parent_run_id).info.experiment_id
     runs = client.search_runs([experiment_id], filter_string=f"tags.`{MLFLOW_PARENT_RUN_ID}` = '{parent_run_id}'",
                               max_results=10_000)

@@ -1,12 +1,27 @@
-"""validate: run a task's Great Expectations suite on a DataFrame batch and explain any failure."""
+"""validate: run a task's Great Expectations suite on a DataFrame batch and explain any failure.
+
+A batch whose bytes and suite both match a recorded pass is not validated again (GX is not even
+imported): the stored report is returned. The key is the data's sha256 and the suite's identity (the
+source of the package that defines the expectations, this module, ingest and the GX version), so a
+changed suite or changed bytes re-validate, and a failing batch is always validated afresh.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import sys
 from functools import lru_cache
-from typing import Any, Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Iterable
 
 import pandas as pd
+
+from coursework import fsutil
+
+PASSED_DIR = Path(".coursework") / "validated"  # under the project root: {key, report} per task
 
 
 @lru_cache(maxsize=1)
@@ -80,3 +95,53 @@ def validate_frame(frame: pd.DataFrame, *, task: str, expectations: Iterable[Any
         failures.append({"expectation": config.type, "column": column, "observed": observed})
     failures.sort(key=lambda f: (f["column"] or "", f["expectation"]))
     return {"success": not failures, "evaluated": len(result.results), "failures": failures}
+
+
+def _package_dir(function: Callable) -> Path:
+    """The top-level package folder of the module that defines `function` (pipelines/ for a task's suite)."""
+    name = function.__module__.split(".")[0]
+    module = sys.modules[name]
+    return Path(module.__file__).parent if getattr(module, "__path__", None) else Path(module.__file__)
+
+
+def suite_identity(expectations: Callable[[], list]) -> str:
+    """sha256 of everything that decides a suite and its verdict, read from source: no GX import."""
+    digest = hashlib.sha256(f"{expectations.__module__}:{expectations.__qualname__}".encode())
+    digest.update(metadata.version("great_expectations").encode())
+    package = _package_dir(expectations)
+    files = sorted(package.rglob("*.py")) if package.is_dir() else [package]
+    from coursework import ingest
+
+    for path in [*files, Path(__file__), Path(ingest.__file__)]:  # the suite, its verdict, the frame it sees
+        digest.update(str(path.relative_to(path.parent.parent)).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _key(data_hash: str, expectations: Callable[[], list]) -> str:
+    return hashlib.sha256(f"{data_hash}:{suite_identity(expectations)}".encode()).hexdigest()
+
+
+def recorded_pass(root: Path, task: str, data_hash: str, expectations: Callable[[], list]) -> dict | None:
+    """The stored report of an earlier pass on these bytes with this suite, or None."""
+    path = Path(root) / PASSED_DIR / f"{task}.json"
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    fresh = isinstance(stored, dict) and stored.get("key") == _key(data_hash, expectations)
+    report = stored.get("report") if fresh else None
+    return report if isinstance(report, dict) and report.get("success") is True else None
+
+
+def validate_once(frame: pd.DataFrame, *, root: Path, task: str, data_hash: str,
+                  expectations: Callable[[], list]) -> tuple[dict[str, Any], bool]:
+    """(report, reused): a recorded pass for the same bytes and suite, else a fresh validation (a pass is recorded)."""
+    report = recorded_pass(root, task, data_hash, expectations)
+    if report is not None:
+        return report, True
+    report = validate_frame(frame, task=task, expectations=expectations())
+    if report["success"]:
+        record = {"task": task, "data_hash": data_hash, "key": _key(data_hash, expectations), "report": report}
+        fsutil.atomic_write_text(Path(root) / PASSED_DIR / f"{task}.json", json.dumps(record, indent=2) + "\n")
+    return report, False

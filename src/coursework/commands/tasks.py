@@ -161,15 +161,18 @@ def run(
         extra = _dvc_options(names, source, from_snapshot, accept_new_data, metrics_out, plots_out)
     except CourseworkError as exc:
         _fail(exc)
-    from flows.all_tasks import exit_code
     from flows.local_database import ensure_local_database
+    from flows.prefect_server import launch_early
 
     with _quiet_stdout(as_json):
-        _quiet_known_failures()
         try:
             ensure_local_database(say=err.print)  # runs started at once on a fresh machine: one migration, not two
         except CourseworkError as exc:
             _fail(exc)
+        launch_early(ROOT)  # the temporary Prefect server boots while the flows below import
+        from flows.all_tasks import exit_code
+
+        _quiet_known_failures()
         _recover(ROOT.resolve())
         skipped = _skipped(all_tasks, names, params)
         for entry in skipped:
