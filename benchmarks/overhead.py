@@ -106,7 +106,7 @@ def dvc_rows(repo: Path, tasks: list[str] | None, repeats: int) -> list[tuple]:
 
 
 def table(rows: list[tuple]) -> None:
-    print(f"| measurement | wall s | CPU s | against | wall ratio | CPU ratio | target | met |")
+    print("| measurement | wall s | CPU s | against | wall ratio | CPU ratio | target | met |")
     print("| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |")
     for name, (wall, cpu), base, against, target in rows:
         if base is None:  # an absolute target in seconds
