@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
 from coursework import champion, deep, evaluate, features, ingest, reports, tracking, train, tune, tuned, versioning
+from coursework import tracking_serving
 from coursework.config import thaw
 from coursework.errors import DataVersionError
 from flows import alerts
@@ -107,6 +108,7 @@ def register_step(ctx: RunContext, model, parts, result: evaluate.Evaluation, sn
         # the run a user or a deployment started (task_flow's, or the all-tasks flow's) above this training run
         "prefect_root_flow_run_id": str(flow_run.root_flow_run_id),
     }
+    tracking_serving.log_serving_metadata(ctx.spec, parts[0], parts[2])  # the web app's form reads it from the run
     version, decision, previous = champion.register_decided(ctx.spec, ctx.params, result.metrics, model, model_uri, parts, lineage,
                                                   root=ctx.root, say=log.info)  # under the task's champion lock
     tracking.set_tags({"model_version": version, "alias": decision.alias, "decision": "; ".join(decision.reasons)})
