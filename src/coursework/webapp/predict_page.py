@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -37,10 +38,12 @@ def _form(root: Path, served: scoring.Served) -> None:
 
 def _upload(label: str, key: str):
     """An uploaded file's (name, bytes), refused on the page when over the size limit."""
-    file = st.file_uploader(label, key=key)
+    limit = inputs.max_mb()
+    # the widget refuses a file over the whole-MB cap before it is sent; check_size holds the exact limit
+    file = st.file_uploader(f"{label} (up to {limit:g} MB)", key=key, max_upload_size=max(1, math.ceil(limit)))
     if file is None:
         return None
-    inputs.check_size(file.name, file.size, inputs.max_mb())
+    inputs.check_size(file.name, file.size, limit)
     return file.name, file.getvalue()
 
 
