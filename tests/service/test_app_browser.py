@@ -59,7 +59,10 @@ def _iris_rows(n: int) -> pd.DataFrame:
 
 
 def _upload(page, label: str, path: Path) -> None:
-    page.locator('[data-testid="stFileUploader"]', has_text=label).locator('input[type="file"]').set_input_files(str(path))
+    """Into the uploader labelled `label`, once the page has drawn it (after the champion loaded)."""
+    uploader = page.locator('[data-testid="stFileUploader"]', has_text=label)
+    uploader.wait_for(timeout=WAIT_MS)
+    uploader.locator('input[type="file"]').set_input_files(str(path))
 
 
 def test_iris_form_filled_in_returns_a_species(app_url, tmp_path):
