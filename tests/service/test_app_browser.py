@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coursework import tracking
+from coursework import tracking, tracking_serving
+from pipelines import get_spec
 from tests.browser import browser_page
 from tests.service.conftest import APP_MAX_MB
 from tests.support import console, iris_frame
@@ -49,6 +50,9 @@ def test_overview_lists_every_registered_task_with_its_champion(app_project, app
             text = row.inner_text()
             assert f"v{champion['version']}" in text, text
             assert f"{champion['metrics']['accuracy']:.4f}" in text, text  # the primary metric, as registered
+            assert get_spec(task).anchor in text, text  # from the serving metadata logged at register
+            meta = tracking_serving.metadata(champion["run_id"])
+            assert meta["anchor"] == get_spec(task).anchor and len(meta["features"]) == len(get_spec(task).input_columns)
         _shot(page, "app.png")
         _no_traceback(page)
 
