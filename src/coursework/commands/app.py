@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -63,8 +64,12 @@ def web_app(
     limit = max_mb if max_mb is not None else default_max_mb()
     env = {**os.environ, "COURSEWORK_APP_MAX_MB": f"{limit:g}", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     err.print(f"web app on http://{HOST}:{port} (store {uri}); Ctrl-C stops it", highlight=False)
+    server = subprocess.Popen(streamlit_command(port, root, uri, limit), env=env, cwd=root)
+    # a SIGTERM to this process alone (a service manager, `kill PID`) stops Streamlit too: no orphan server
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     try:
-        code = subprocess.call(streamlit_command(port, root, uri, limit), env=env, cwd=root)
-    except KeyboardInterrupt:
+        code = server.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached Streamlit too (same process group): let it finish stopping
+        server.wait()
         code = 0
     raise typer.Exit(code)
