@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
 from coursework import champion, evaluate, features, ingest, reports, tracking, train, tune, tuned, versioning
+from coursework import tracking_serving
 from coursework.errors import DataVersionError
 from coursework.features import Split
 from coursework.lineage import Lineage
@@ -92,6 +93,7 @@ def register_step(ctx: RunContext, model, split: Split, result: evaluate.Evaluat
     lineage = Lineage(git_commit=tracking.git_commit(CODE_DIR), data_hash=snapshot.content_hash,
                       params_hash=ctx.params.params_hash, flow_run_id=str(flow_run.id),
                       root_flow_run_id=str(flow_run.root_flow_run_id), data_version=data_version)
+    tracking_serving.log_serving_metadata(ctx.spec, split.X_train, split.y_train)  # the web app's form reads it from the run
     version, decision, previous = champion.register_decided(ctx.spec, ctx.params, result.metrics, model, model_uri, split,
                                                             lineage, root=ctx.root, say=log.info)  # under the task's champion lock
     tracking.set_tags({"model_version": version, "alias": decision.alias, "decision": "; ".join(decision.reasons)})

@@ -239,3 +239,4 @@ def main() -> None:
 
 from coursework.commands import registry, schedule, stack, tune, tasks as task_commands  # noqa: E402,F401
 from coursework.commands import serve as _serve  # noqa: E402,F401
+from coursework.commands import app as app_command  # noqa: E402,F401
