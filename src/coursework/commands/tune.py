@@ -17,6 +17,7 @@ from rich.table import Table
 
 from coursework.cli import ROOT, _fail, _quiet_services, app, err, out
 from coursework.errors import ConfigError, CourseworkError, DataVersionError
+from coursework.urls import redact_url
 
 POLL_S = 0.5  # how often the progress bar reads the study while only workers are running
 
@@ -123,7 +124,7 @@ def _summary(setup: Setup, optuna_study, before: int, parent_run: str) -> dict[s
     done = study.finished(optuna_study)
     best = study.best_trial(optuna_study)
     states = [t.state.name.lower() for t in done]
-    return {"study": setup.name, "storage": study.redact(setup.storage_url), "model": setup.model,
+    return {"study": setup.name, "storage": redact_url(setup.storage_url), "model": setup.model,
             "metric": f"cv_{setup.spec.primary_metric}", "data_hash": setup.data_hash,
             "space_hash": study.space_hash(setup.params.tune.space, setup.model), "trials": len(done),
             "this_call": len(done) - before, "complete": states.count("complete"), "pruned": states.count("pruned"),
@@ -208,7 +209,7 @@ def tune_command(
             return
         tuned.check_ours(setup.root, task)  # refused before any trial runs, not after
         before = len(study.finished(_open(setup, 0)))
-        with tracking_tune.parent_run(task, setup.root, study_name=setup.name, storage=study.redact(setup.storage_url),
+        with tracking_tune.parent_run(task, setup.root, study_name=setup.name, storage=redact_url(setup.storage_url),
                                       tags={"workers": str(workers)}) as run_id:
             optuna_study = _run_all(setup, workers, trials, timeout, params, run_id, before)
             summary = _summary(setup, optuna_study, before, run_id)
@@ -249,7 +250,7 @@ def tune_ui(
         _fail(exc)
     target = str(path) if path is not None else url
     cmd = [str(Path(sys.executable).with_name("optuna-dashboard")), target, "--host", "127.0.0.1", "--port", str(port)]
-    err.print(f"optuna-dashboard on http://127.0.0.1:{port} (storage {study.redact(url)}; {task}'s studies are named "
+    err.print(f"optuna-dashboard on http://127.0.0.1:{port} (storage {redact_url(url)}; {task}'s studies are named "
               f"{task}-<data>-<space>); Ctrl-C stops it")
     sys.stdout.flush()
     sys.stderr.flush()
