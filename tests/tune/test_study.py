@@ -65,11 +65,11 @@ def test_the_storage_must_be_journal_or_a_database_and_hides_passwords(tmp_path)
 
 
 def test_worker_shares_add_up_to_the_trials_asked_for():
-    from coursework.commands.tune import _shares
+    from coursework.commands.tune_workers import trial_shares
 
     for trials in range(1, 12):
         for workers in range(1, 5):
-            shares = _shares(trials, workers)
+            shares = trial_shares(trials, workers)
             assert sum(shares) == trials and max(shares) - min(shares) <= 1
 
 
