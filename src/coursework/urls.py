@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 HIDDEN = "<redacted>"
+_URL = re.compile(r"\w+://[^\s'\"<>]+")  # a URL inside free text (an error line, an alert)
 
 
 def redact_url(url: str) -> str:
@@ -19,3 +21,8 @@ def redact_url(url: str) -> str:
     netloc = f"{userinfo.split(':', 1)[0]}:{HIDDEN}@{host}" if secret_user else parts.netloc  # who, not the password
     query = HIDDEN if parts.query else ""  # tokens and signatures travel in query strings
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact_urls_in(text: str) -> str:
+    """Every URL inside a message (a tool's error line, an alert) redacted as redact_url does."""
+    return _URL.sub(lambda m: redact_url(m.group(0)), text)

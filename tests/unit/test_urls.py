@@ -29,3 +29,10 @@ def test_redact_url(url, shown):
 @pytest.mark.parametrize("module", [download, study, stack])
 def test_every_call_site_uses_the_one_policy(module):
     assert module.redact_url is redact_url
+
+
+def test_urls_inside_a_message_are_redacted_and_the_rest_kept():
+    from coursework.urls import redact_urls_in
+
+    line = "ERROR: failed to push to https://alice:s3cret@host.example/x?sig=abc: 403 'denied'"
+    assert redact_urls_in(line) == "ERROR: failed to push to https://alice:<redacted>@host.example/x?<redacted> 403 'denied'"
