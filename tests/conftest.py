@@ -54,18 +54,9 @@ def _mark_fast(item) -> None:
         raise pytest.UsageError(f"{item.nodeid} is marked fast but uses {sorted(heavy)}")
 
 
-def _group_by_module(item) -> None:
-    """Under `-n N --dist loadgroup`, a slow module runs whole on one worker: its module fixtures (a trained
-    champion, a stack of servers) are built once, not once per worker that gets one of its tests."""
-    if not item.get_closest_marker("fast") and not item.get_closest_marker("xdist_group"):
-        item.add_marker(pytest.mark.xdist_group(Path(str(item.path)).relative_to(TESTS).as_posix()))
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     for item in items:
         _mark_fast(item)
-        _group_by_module(item)
     if config.getoption("--run-slow"):
         return
     skip = pytest.mark.skip(reason="slow: pass --run-slow to run it")
