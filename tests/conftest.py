@@ -30,11 +30,33 @@ def pytest_addoption(parser):
     parser.addoption("--run-slow", action="store_true", default=False, help="also run tests marked slow")
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: a heavy task run (e.g. mnist_classic); needs --run-slow")
+# The fast tier (`pytest -m fast`): pure functions, contracts read from the repository, and CLI argument
+# handling that is refused before any flow, server or training starts. Whole folders and modules here;
+# single tests in a mixed module carry `@pytest.mark.fast` themselves.
+FAST_FOLDERS = {"unit"}
+FAST_MODULES = {
+    "pipelines/test_contract.py", "pipelines/test_titanic_features.py",
+    "dvc/test_contract.py", "dvc/test_versioning.py",
+    "deep/test_loaders.py", "tune/test_study.py",
+}
+# A fast test that asks for one of these is not fast: collection stops and names it.
+SLOW_FIXTURES = {"prefect_harness", "module_root", "postgres", "env"}
+TESTS = Path(__file__).parent
+
+
+def _mark_fast(item) -> None:
+    """Mark the fast tier by folder or module, and refuse a fast test that starts the slow machinery."""
+    rel = Path(str(item.path)).relative_to(TESTS).as_posix()
+    if rel.split("/")[0] in FAST_FOLDERS or rel in FAST_MODULES:
+        item.add_marker(pytest.mark.fast)
+    heavy = SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+    if item.get_closest_marker("fast") and heavy:
+        raise pytest.UsageError(f"{item.nodeid} is marked fast but uses {sorted(heavy)}")
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        _mark_fast(item)
     if config.getoption("--run-slow"):
         return
     skip = pytest.mark.skip(reason="slow: pass --run-slow to run it")

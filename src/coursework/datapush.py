@@ -6,15 +6,13 @@ and the data is in this clone's DVC cache, so `dvc push data.dvc` later sends it
 
 from __future__ import annotations
 
-import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from coursework.urls import redact_urls_in
 from coursework.versioning import DVC_FILE
 from coursework.versioning import _dvc  # the one way this project runs DVC's CLI
-
-_USERINFO = re.compile(r"(\w+://)[^/@\s]+@")
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,7 @@ class Pushed:
 
 def _last_line(done: subprocess.CompletedProcess) -> str:
     lines = [line.strip() for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-    return _USERINFO.sub(r"\1<redacted>@", lines[-1] if lines else f"exit {done.returncode}")[:300]
+    return redact_urls_in(lines[-1] if lines else f"exit {done.returncode}")[:300]
 
 
 def default_remote(root: Path) -> str | None:

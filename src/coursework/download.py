@@ -8,7 +8,7 @@ import os
 import re
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import requests
 from tenacity import RetryCallState
@@ -16,6 +16,7 @@ from tenacity import RetryCallState
 from coursework.errors import SourceError
 from coursework.fsutil import atomic_path
 from coursework.retrying import RetryPolicy, fetch_retrying
+from coursework.urls import redact_url
 
 MAX_MB_ENV = "COURSEWORK_MAX_DOWNLOAD_MB"
 DEFAULT_MAX_MB = 200
@@ -26,16 +27,6 @@ log = logging.getLogger(__name__)
 
 def is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
-
-
-def redact_url(url: str) -> str:
-    """The URL as logs, manifests and tags may show it: no query string, no user or password."""
-    if not is_url(url):
-        return url  # a file path is shown as given
-    parts = urlsplit(url)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    netloc = f"<redacted>@{host}" if "@" in parts.netloc else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "<redacted>" if parts.query else "", parts.fragment))
 
 
 def parse_source(source: str) -> tuple[str, str]:

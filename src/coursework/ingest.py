@@ -136,16 +136,7 @@ def load_snapshot(folder: Path) -> tuple[pd.DataFrame, Snapshot]:
 
 def promote_snapshot(staged: Snapshot, *, data_dir: Path) -> Snapshot:
     """Swap data/<task>/ for the validated batch: it holds the old snapshot or the new one, never neither."""
-    final = data_dir / staged.manifest["task"]
-    fsutil.recover_dir(final)  # a run killed inside an earlier swap left the old folder aside
-    fresh = fsutil.staging_dir(final)
-    try:
-        for name in (SNAPSHOT, MANIFEST):
-            shutil.copy2(staged.folder / name, fresh / name)
-        fsutil.swap_dir(fresh, final)
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
+    final = fsutil.install_dir(data_dir / staged.manifest["task"], [staged.folder / SNAPSHOT, staged.folder / MANIFEST])
     shutil.rmtree(staged.folder, ignore_errors=True)
     return Snapshot(folder=final, manifest=staged.manifest)
 

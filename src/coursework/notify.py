@@ -7,7 +7,6 @@ the environment variable (or git-ignored file) the block names, and is never put
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 from dataclasses import dataclass
@@ -16,10 +15,9 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from coursework.config import read_params
-from coursework.download import redact_url
 from coursework.params_schema import SCHEMAS, Notify, describe
+from coursework.urls import redact_urls_in
 
-_URL = re.compile(r"\w+://[^\s'\"<>]+")
 _warned: set[str] = set()  # one warning per missing secret per process, not one per alert
 
 
@@ -92,8 +90,8 @@ def targets(root: Path, params_path: str | Path, event: str, warn: Callable[[str
 
 
 def scrub(text: str) -> str:
-    """Any URL in a message with its query string and password removed (redact_url)."""
-    return _URL.sub(lambda m: redact_url(m.group(0)), text)
+    """Any URL in a message with its query string and password removed (urls.redact_urls_in)."""
+    return redact_urls_in(text)
 
 
 def _clean(value: Any) -> Any:

@@ -20,6 +20,7 @@ from coursework import stackfile
 from coursework.errors import CourseworkError
 from coursework.fsutil import atomic_write_text, process_start
 from coursework.stackfile import Service
+from coursework.urls import redact_url
 
 LOGS = Path(".coursework") / "logs"
 PREFECT_HOME = Path(".coursework") / "prefect"
@@ -34,18 +35,6 @@ class StackDown(CourseworkError):
     """A service of the stack did not become healthy, or is no longer: EX_UNAVAILABLE."""
 
     exit_code = 69
-
-
-def redact(url: str) -> str:
-    """A URL as status and the stack file show it: the password and the query string replaced."""
-    parts = urlsplit(url)
-    if not parts.password and not parts.query:
-        return url
-    netloc = parts.netloc
-    if parts.password:
-        user, host = netloc.rsplit("@", 1)
-        netloc = f"{user.split(':', 1)[0]}:<redacted>@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "<redacted>" if parts.query else "", parts.fragment))
 
 
 @dataclass(frozen=True)
@@ -69,7 +58,7 @@ def check_database(url: str) -> str:
     """The URL if it is postgresql:// with a host and a database name; refused (exit 2) otherwise."""
     parts = urlsplit(url)
     if parts.scheme.split("+")[0] not in ("postgresql", "postgres") or not parts.hostname or len(parts.path) < 2:
-        raise CourseworkError(f"--database must be postgresql://user:password@host:port/dbname, not {redact(url)}")
+        raise CourseworkError(f"--database must be postgresql://user:password@host:port/dbname, not {redact_url(url)}")
     return url
 
 
@@ -185,7 +174,7 @@ def ensure_prefect_database(plan: Plan) -> None:
             if found.scalar() is None:
                 conn.execute(sqlalchemy.text(f'CREATE DATABASE "{target}"'))
     except sqlalchemy.exc.SQLAlchemyError as exc:
-        raise CourseworkError(f"{redact(plan.database)}: cannot reach the database or create {target} "
+        raise CourseworkError(f"{redact_url(plan.database)}: cannot reach the database or create {target} "
                               f"for Prefect ({type(getattr(exc, 'orig', None) or exc).__name__})") from None
     finally:
         engine.dispose()

@@ -6,12 +6,13 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Any, Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import optuna
 
 from coursework.config import TuneParams, thaw
 from coursework.errors import ConfigError
+from coursework.urls import redact_url
 
 JOURNAL = "journal:"  # journal:PATH is Optuna's JournalStorage on a file (the default, see README "Tuning a task")
 DEFAULT_STORAGE = "journal:mlruns/optuna.journal"  # relative paths are the project root's
@@ -24,16 +25,6 @@ def journal_path(url: str, root: Path) -> Path | None:
     return (root / url[len(JOURNAL):]).resolve() if url.startswith(JOURNAL) else None
 
 
-def redact(url: str) -> str:
-    """A storage URL as logs and tags may show it: no password, no query string."""
-    if url.startswith(JOURNAL):
-        return url
-    parts = urlsplit(url)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    netloc = f"<redacted>@{host}" if "@" in parts.netloc else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "<redacted>" if parts.query else "", ""))
-
-
 def open_storage(url: str, root: Path) -> optuna.storages.BaseStorage:
     """JournalStorage for journal:PATH, RDBStorage for a database URL; anything else is refused."""
     path = journal_path(url, root)
@@ -44,12 +35,12 @@ def open_storage(url: str, root: Path) -> optuna.storages.BaseStorage:
         return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
     scheme = urlsplit(url).scheme
     if scheme not in RDB_SCHEMES:
-        raise ConfigError(f"--storage {redact(url)}: use journal:PATH, sqlite:///PATH or postgresql://USER@HOST/DB")
+        raise ConfigError(f"--storage {redact_url(url)}: use journal:PATH, sqlite:///PATH or postgresql://USER@HOST/DB")
     kwargs = {"connect_args": {"timeout": SQLITE_WAIT_S}} if scheme == "sqlite" else {"pool_pre_ping": True}
     try:
         return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
     except Exception as exc:  # sqlalchemy's errors name the cause; the URL's password stays out of the message
-        raise ConfigError(f"--storage {redact(url)}: cannot open it ({type(exc).__name__})") from None
+        raise ConfigError(f"--storage {redact_url(url)}: cannot open it ({type(exc).__name__})") from None
 
 
 def space_hash(space: Mapping[str, Any], model: str | None) -> str:

@@ -12,6 +12,13 @@ TASK = "iris_knn"
 SPECIES = {"setosa", "versicolor", "virginica"}
 
 
+def assert_refused(result, code: int = 2) -> None:
+    """A user's mistake: this exact exit code, raised as an exit (not an escaped error), no traceback shown."""
+    assert result.exit_code == code, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output, result.output
+
+
 @pytest.fixture(scope="module")
 def trained(prefect_harness, module_root, cli):
     """`coursework run iris_knn` once in this module's root."""
@@ -78,7 +85,7 @@ def test_predict_to_stdout(trained, cli, tmp_path):
 def test_predict_input_missing_a_column(trained, cli, tmp_path):
     iris_frame().drop(columns=["species", "petal_width"]).to_csv(tmp_path / "input.csv", index=False)
     result = cli("predict", TASK, tmp_path / "input.csv", "--out", tmp_path / "preds.csv")
-    assert result.exit_code == 2
+    assert_refused(result)
     assert "petal_width" in result.output
     assert not (tmp_path / "preds.csv").exists()
 
@@ -87,11 +94,12 @@ def test_run_source_that_does_not_exist(trained, cli):
     root, _ = trained
     before = registry_state(TASK, root)
     result = cli("run", TASK, "--source", "missing.csv")
-    assert result.exit_code == 2
+    assert_refused(result)
     assert "missing.csv" in result.output and "does not exist" in result.output
     assert registry_state(TASK, root) == before
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize(
     "args, words",
     [
@@ -105,17 +113,18 @@ def test_run_source_that_does_not_exist(trained, cli):
 )
 def test_refusals_need_no_flow(project_root, cli, args, words):
     result = cli(*args)
-    assert result.exit_code == 2
+    assert_refused(result)
     assert words in result.output
     assert "s3cr3t" not in result.output  # a URL's query string is never shown
     assert not (project_root / ".coursework").exists()  # refused before anything was downloaded or staged
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("args", [["show", TASK], ["predict", TASK, "input.csv"]])
 def test_no_champion_yet(project_root, cli, args):
     iris_frame().drop(columns="species").head(3).to_csv(project_root / "input.csv", index=False)
     result = cli(*args)
-    assert result.exit_code == 2
+    assert_refused(result)
     assert "no champion yet" in result.output and f"coursework run {TASK}" in result.output
 
 
@@ -144,6 +153,7 @@ def test_console_script_validation_failure_is_one_message(trained):
     assert len(failure_lines) == 1, text
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("option, make, words", [
     ("--metrics-out", lambda p: p.mkdir(), "is a folder"),
     ("--metrics-out", lambda p: p.write_text("my notes\n"), "not written by coursework"),
@@ -154,7 +164,7 @@ def test_outputs_that_would_hit_the_users_files_are_refused_before_the_run(proje
     make(target)
     before = registry_state(TASK, project_root)
     result = cli("run", TASK, option, target)
-    assert result.exit_code == 2, result.output
+    assert_refused(result)
     assert words in result.output and "mine" in result.output
     assert registry_state(TASK, project_root) == before
     assert not (project_root / "data").exists()

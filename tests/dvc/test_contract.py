@@ -1,41 +1,48 @@
-"""dvc.yaml and .dvc/config against the project: every task a stage, each stage reading exactly its own keys,
-and every file a stage's code imports listed in its deps."""
+"""dvc.yaml and .dvc/config against the project, on the stages DVC itself resolves (foreach and vars expanded):
+every task a stage, each stage reading exactly its own keys, and every file a stage's code imports in its deps."""
 
 import ast
+import shlex
+from functools import cache
 from pathlib import Path
 
 import pytest
-import yaml
 
 from pipelines import available, offline_tasks
 
 REPO = Path(__file__).resolve().parents[2]
-DVC_YAML = yaml.safe_load((REPO / "dvc.yaml").read_text())
-FAMILY = DVC_YAML["stages"]["task"]
-VALIDATE = DVC_YAML["stages"]["validate"]
 TASKS = offline_tasks(REPO / "params.yaml")  # tasks needing a user file or network have no snapshot to repro
 
 
-@pytest.fixture(scope="module")
-def dvc_stages() -> dict:
-    """The stages as DVC itself resolves dvc.yaml's templates against params.yaml: {name: stage}."""
+@cache
+def stages() -> dict:
+    """Every pipeline stage as DVC resolves it from dvc.yaml: name -> its cmd, deps, params and outputs."""
     from dvc.repo import Repo
 
+    out = {}
     with Repo(str(REPO)) as repo:
-        return {stage.addressing: stage for stage in repo.index.stages if stage.relpath == "dvc.yaml"}
+        for stage in repo.index.stages:
+            if not hasattr(stage, "name"):
+                continue  # data.dvc: an import record, not a pipeline stage
+            params = [k for d in stage.deps if d.__class__.__name__ == "ParamsDependency" for k in d.params]
+            out[stage.name] = {
+                "cmd": shlex.split(" ".join(stage.cmd) if isinstance(stage.cmd, list) else stage.cmd),
+                "deps": [d.def_path for d in stage.deps if d.__class__.__name__ != "ParamsDependency"],
+                "params": params,
+                "outs": {o.def_path: {"cache": o.use_cache, "metric": bool(o.metric), "plot": bool(o.plot)}
+                         for o in stage.outs},
+            }
+    return out
 
 
-def test_dvc_makes_a_stage_pair_for_each_offline_task_of_params_yaml(dvc_stages):
-    assert [n.split("@", 1)[1] for n in dvc_stages if n.startswith("task@")] == TASKS
-    assert [n.split("@", 1)[1] for n in dvc_stages if n.startswith("validate@")] == TASKS
-    assert set(dvc_stages) == {f"{family}@{task}" for family in ("task", "validate") for task in TASKS}
+def option(cmd: list[str], name: str) -> str:
+    """The value a command line gives an option (the path the command will write)."""
+    return cmd[cmd.index(name) + 1]
 
 
-def test_dvc_tracks_exactly_the_base_block_and_the_tasks_own_block(dvc_stages):
-    for name, stage in dvc_stages.items():
-        params = [d.params for d in stage.deps if type(d).__name__ == "ParamsDependency"]
-        family, task = name.split("@", 1)
-        assert params == ([["base", task]] if family == "task" else []), name
+def test_the_stages_are_validate_and_task_for_each_offline_task_of_params_yaml():
+    expected = {f"{family}@{task}" for family in ("validate", "task") for task in TASKS}
+    assert set(stages()) == expected, "dvc.yaml's stages must be params.yaml's offline tasks, validated and trained"
 
 
 @pytest.mark.parametrize("task", TASKS)
@@ -43,31 +50,41 @@ def test_every_stage_task_has_a_package(task):
     assert task in available()
 
 
-def test_each_stage_depends_on_its_data_package_and_the_step_library():
-    for family in (FAMILY, VALIDATE):
-        deps = family["do"]["deps"]
-        assert {"data/${item}", "pipelines/${item}", "pipelines/_shared", "src/coursework"} <= set(deps)
+@pytest.mark.parametrize("task", TASKS)
+def test_each_stage_reads_the_base_block_and_its_own_block_only(task):
+    assert sorted(stages()[f"task@{task}"]["params"]) == sorted(["base", task])
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_each_stage_depends_on_its_data_package_and_the_step_library(task):
+    for family in ("validate", "task"):
+        deps = stages()[f"{family}@{task}"]["deps"]
+        assert {f"data/{task}", f"pipelines/{task}", "pipelines/_shared", "src/coursework"} <= set(deps)
         assert not any(d in ("data", "pipelines", "flows") for d in deps), "a whole shared folder would re-run every task"
 
 
-def test_the_train_stage_depends_on_the_validation_report():
-    assert VALIDATE["do"]["outs"] == [{"reports/${item}/validation.json": {"cache": False}}]
-    assert "reports/${item}/validation.json" in FAMILY["do"]["deps"]
+@pytest.mark.parametrize("task", TASKS)
+def test_the_train_stage_depends_on_the_report_its_validate_stage_writes(task):
+    validate = stages()[f"validate@{task}"]
+    report = option(validate["cmd"], "--report")
+    assert validate["outs"] == {report: {"cache": False, "metric": False, "plot": False}}
+    assert report in stages()[f"task@{task}"]["deps"]
 
 
 def test_the_train_stage_depends_on_its_own_tuned_file_which_exists():
     """`coursework tune` writes tuned/<task>.yaml: only that task re-runs, and DVC needs the file to exist."""
-    assert "tuned/${item}.yaml" in FAMILY["do"]["deps"] and "tuned" not in FAMILY["do"]["deps"]
-    assert all((REPO / "tuned" / f"{task}.yaml").is_file() for task in TASKS)
+    for task in TASKS:
+        deps = stages()[f"task@{task}"]["deps"]
+        assert f"tuned/{task}.yaml" in deps and "tuned" not in deps
+        assert (REPO / "tuned" / f"{task}.yaml").is_file()
 
 
 def test_no_stage_writes_data_or_runs_dvc():
     """data.dvc owns data/: a stage that output data/<task> or ran `dvc add` would fight it."""
-    for name, family in DVC_YAML["stages"].items():
-        outs = [next(iter(o)) if isinstance(o, dict) else o for o in family["do"].get("outs", [])]
-        assert not any(o.startswith("data") for o in outs), name
-        assert "dvc" not in family["do"]["cmd"].split(), name
-    assert VALIDATE["do"]["cmd"] == "coursework data validate ${item} --report reports/${item}/validation.json"
+    for name, stage in stages().items():
+        assert not any(o.startswith("data") for o in stage["outs"]), name
+        assert "dvc" not in stage["cmd"], name
+        assert stage["cmd"][:1] == ["coursework"], name
 
 
 PACKAGES = {"pipelines": REPO / "pipelines", "flows": REPO / "flows", "coursework": REPO / "src" / "coursework"}
@@ -127,15 +144,15 @@ def test_the_import_walk_sees_shared_suites_and_lazy_imports():
 
 
 @pytest.mark.parametrize("task", TASKS)
-@pytest.mark.parametrize("stage, entries", [
+@pytest.mark.parametrize("family, entries", [
     ("validate", ["pipelines.{task}", "pipelines", "coursework.versioning", "coursework.validate"]),
     ("task", ["pipelines.{task}", "pipelines", "flows.task_flow"]),
 ])
-def test_every_file_a_stage_imports_is_one_of_its_deps(task, stage, entries):
-    deps = [d.replace("${item}", task) for d in DVC_YAML["stages"][stage]["do"]["deps"]]
+def test_every_file_a_stage_imports_is_one_of_its_deps(task, family, entries):
+    deps = stages()[f"{family}@{task}"]["deps"]
     files = import_closure(*(e.format(task=task) for e in entries))
     missing = sorted(f for f in files if not covered(f, deps))
-    assert not missing, f"{stage}@{task} runs code that is not in its deps: {missing}"
+    assert not missing, f"{family}@{task} runs code that is not in its deps: {missing}"
 
 
 def test_shared_suites_are_not_tasks():
@@ -143,12 +160,14 @@ def test_shared_suites_are_not_tasks():
     assert not (REPO / "pipelines" / "iris_knn" / "expectations.py").exists(), "the iris suite lives in _shared"
 
 
-def test_the_stage_runs_the_flow_on_the_snapshot_and_writes_its_outputs():
-    cmd = " ".join(FAMILY["do"]["cmd"].split())
-    assert cmd.startswith("coursework run ${item} --from-snapshot")
-    assert "--metrics-out reports/${item}/metrics.json" in cmd and "--plots-out reports/${item}/plots" in cmd
-    assert FAMILY["do"]["metrics"] == [{"reports/${item}/metrics.json": {"cache": False}}]
-    assert FAMILY["do"]["plots"] == ["reports/${item}/plots"]
+@pytest.mark.parametrize("task", TASKS)
+def test_the_stage_runs_the_flow_on_the_snapshot_and_declares_what_it_writes(task):
+    stage = stages()[f"task@{task}"]
+    cmd = stage["cmd"]
+    assert cmd[:3] == ["coursework", "run", task] and "--from-snapshot" in cmd
+    metrics, plots = option(cmd, "--metrics-out"), option(cmd, "--plots-out")
+    assert stage["outs"][metrics] == {"cache": False, "metric": True, "plot": False}
+    assert stage["outs"][plots]["plot"] and set(stage["outs"]) == {metrics, plots}
 
 
 def test_default_remote_is_a_local_folder_outside_the_repo():

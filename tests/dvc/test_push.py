@@ -77,4 +77,4 @@ def test_without_a_remote_the_push_is_a_one_line_note(dvc_root):
 
 def test_credentials_in_a_push_error_are_redacted():
     done = subprocess.CompletedProcess([], 1, "", "ERROR: failed to push to https://alice:s3cret@host.example/x\n")
-    assert datapush._last_line(done) == "ERROR: failed to push to https://<redacted>@host.example/x"
+    assert datapush._last_line(done) == "ERROR: failed to push to https://alice:<redacted>@host.example/x"

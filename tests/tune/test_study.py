@@ -60,16 +60,16 @@ def test_bad_tune_values_are_named_by_their_key(tune, where):
 def test_the_storage_must_be_journal_or_a_database_and_hides_passwords(tmp_path):
     with pytest.raises(ConfigError, match="--storage"):
         study.open_storage("ftp://u:secret@host/x", tmp_path)
-    assert study.redact("postgresql://me:secret@db:5432/optuna?sslmode=require") == \
-        "postgresql://<redacted>@db:5432/optuna?<redacted>"
+    assert study.redact_url("postgresql://me:secret@db:5432/optuna?sslmode=require") == \
+        "postgresql://me:<redacted>@db:5432/optuna?<redacted>"
 
 
 def test_worker_shares_add_up_to_the_trials_asked_for():
-    from coursework.commands.tune import _shares
+    from coursework.commands.tune_workers import trial_shares
 
     for trials in range(1, 12):
         for workers in range(1, 5):
-            shares = _shares(trials, workers)
+            shares = trial_shares(trials, workers)
             assert sum(shares) == trials and max(shares) - min(shares) <= 1
 
 

@@ -203,7 +203,7 @@ def test_a_bad_tune_block_exits_2_naming_its_key(tuned_root, cli):
 
 def test_a_storage_that_is_neither_journal_nor_a_database_exits_2(tuned_root, cli):
     result = cli("tune", TASK, "--trials", "1", "--storage", "ftp://me:secret@example.org/x")
-    assert result.exit_code == 2 and "--storage ftp://<redacted>@example.org/x" in result.output
+    assert result.exit_code == 2 and "--storage ftp://me:<redacted>@example.org/x" in result.output
     assert "secret" not in result.output and "Traceback" not in result.output
 
 

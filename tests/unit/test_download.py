@@ -98,13 +98,3 @@ def test_http_error_names_the_status_without_the_query(tmp_path, served, status,
         download.fetch_url(f"{URL}#sha256={SHA}", tmp_path)
     assert "s3cr3t" not in str(info.value)
     assert len(calls) == tries  # a server error is retried with back-off, a client error is not
-
-
-@pytest.mark.parametrize("url, shown", [
-    ("https://h.org/a.csv?x=1&token=2#sha256=ab", "https://h.org/a.csv?<redacted>#sha256=ab"),
-    ("https://user:pw@h.org/a.csv", "https://<redacted>@h.org/a.csv"),
-    ("https://h.org/a.csv", "https://h.org/a.csv"),
-    ("data/my file?.csv", "data/my file?.csv"),  # a path is not a URL
-])
-def test_redact_url(url, shown):
-    assert download.redact_url(url) == shown

@@ -16,6 +16,7 @@ from coursework import stack_control as control
 from coursework import stackfile
 from coursework.cli import ROOT, _fail, _quiet_services, app, err, out
 from coursework.errors import CourseworkError
+from coursework.urls import redact_url
 
 
 def _free_port(host: str) -> int:
@@ -65,7 +66,7 @@ def _start(plan: lib.Plan) -> stackfile.StackState:
 
 def _state(plan: lib.Plan, services: list[stackfile.Service]) -> stackfile.StackState:
     return stackfile.StackState(prefect_api_url=services[0].url, mlflow_tracking_uri=services[1].url,
-                                work_pool=lib.POOL, database=lib.redact(plan.database) if plan.database else "sqlite",
+                                work_pool=lib.POOL, database=redact_url(plan.database) if plan.database else "sqlite",
                                 services=tuple(services))
 
 

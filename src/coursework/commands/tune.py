@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from coursework.cli import ROOT, _fail, _quiet_services, app, err, out
+from coursework.commands import tune_workers
 from coursework.errors import ConfigError, CourseworkError, DataVersionError
-
-POLL_S = 0.5  # how often the progress bar reads the study while only workers are running
-
+from coursework.urls import redact_url
 
 @dataclass(frozen=True)
 class Setup:
@@ -71,101 +67,18 @@ def _budget(trials: Optional[int], timeout: Optional[float], tune: Any) -> tuple
     return trials, timeout
 
 
-def _shares(trials: Optional[int], workers: int) -> list[Optional[int]]:
-    """Each worker's number of trials: together exactly `trials` (None: until the timeout)."""
-    if trials is None:
-        return [None] * workers
-    return [trials // workers + (i < trials % workers) for i in range(workers)]
-
-
-def _open(setup: Setup, worker: int):
-    """The shared study, created on first use; this process's sampler seeded by worker and trials so far."""
-    from coursework import study
-
-    storage = study.open_storage(setup.storage_url, setup.root)
-    opened = study.open_study(storage, setup.name, direction=setup.direction,
-                              sampler=study.make_sampler(setup.params.tune, setup.params.seed),
-                              pruner=study.make_pruner(setup.params.tune))
-    opened.sampler = study.make_sampler(setup.params.tune, study.worker_seed(setup.params.seed, worker, len(opened.trials)))
-    return opened
-
-
-def _optimize(setup: Setup, worker: int, parent_run: str, trials: Optional[int], timeout: Optional[float],
-              on_trial: Callable | None = None):
-    """Run this process's share of trials on the shared study, each one logged as a child run."""
-    import warnings
-
-    from coursework import tracking_tune
-
-    optuna_study = _open(setup, worker)
-    callbacks = [tracking_tune.TrialLogger(parent_run, worker=worker)] + ([on_trial] if on_trial else [])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # sklearn's convergence chatter, once per fold of every trial
-        if trials != 0:
-            optuna_study.optimize(setup.objective, n_trials=trials, timeout=timeout, callbacks=callbacks)
-    return optuna_study
-
-
-def _spawn(setup: Setup, worker: int, parent_run: str, trials: Optional[int], timeout: Optional[float],
-           params_path: Path) -> subprocess.Popen:
-    """A worker: this CLI again, in its own process, on the same study and parent run."""
-    cmd = [sys.executable, "-c", "from coursework.cli import main; main()", "tune", setup.task,
-           "--params", str(params_path), "--storage", setup.storage_url, "--worker-index", str(worker),
-           "--parent-run", parent_run, "--study", setup.name]
-    cmd += ["--trials", str(trials)] if trials is not None else []
-    cmd += ["--timeout", str(timeout)] if timeout is not None else []
-    return subprocess.Popen(cmd, cwd=setup.root, env=dict(os.environ), stdout=subprocess.DEVNULL)
-
-
 def _summary(setup: Setup, optuna_study, before: int, parent_run: str) -> dict[str, Any]:
     from coursework import study
 
     done = study.finished(optuna_study)
     best = study.best_trial(optuna_study)
     states = [t.state.name.lower() for t in done]
-    return {"study": setup.name, "storage": study.redact(setup.storage_url), "model": setup.model,
+    return {"study": setup.name, "storage": redact_url(setup.storage_url), "model": setup.model,
             "metric": f"cv_{setup.spec.primary_metric}", "data_hash": setup.data_hash,
             "space_hash": study.space_hash(setup.params.tune.space, setup.model), "trials": len(done),
             "this_call": len(done) - before, "complete": states.count("complete"), "pruned": states.count("pruned"),
             "best_trial": best.number if best else None, "best_value": best.value if best else None,
             "best_params": dict(best.params) if best else {}, "mlflow_run": parent_run}
-
-
-def _progress_bar() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("best {task.fields[best]}"), TimeElapsedColumn(), console=err, transient=False)
-
-
-def _run_all(setup: Setup, workers: int, trials: Optional[int], timeout: Optional[float], params_path: Path,
-             parent_run: str, before: int):
-    """This process runs share 0 under a progress bar; workers 1..K-1 run theirs as their own processes."""
-    from coursework import study
-
-    shares = _shares(trials, workers)
-    procs = [_spawn(setup, i, parent_run, shares[i], timeout, params_path) for i in range(1, workers) if shares[i] != 0]
-    try:
-        with _progress_bar() as bar:
-            row = bar.add_task(f"tune {setup.task}", total=trials, best="-")
-
-            def show(optuna_study, _trial=None) -> None:
-                best = study.best_trial(optuna_study)
-                bar.update(row, completed=len(study.finished(optuna_study)) - before,
-                           best=f"{best.value:.4f} (trial {best.number})" if best else "-")
-
-            optuna_study = _optimize(setup, 0, parent_run, shares[0], timeout, on_trial=show)
-            while any(p.poll() is None for p in procs):
-                show(optuna_study)
-                time.sleep(POLL_S)
-            show(optuna_study)
-    finally:
-        for proc in procs:  # on Ctrl-C or an error here, no worker outlives this command
-            if proc.poll() is None:
-                proc.terminate()
-            proc.wait()
-    failed = [(i + 1, p.returncode) for i, p in enumerate(procs) if p.returncode != 0]
-    if failed:
-        raise CourseworkError(f"worker(s) {failed} (index, exit code) failed; their errors are above")
-    return optuna_study
 
 
 def _report(task: str, summary: dict[str, Any], tuned_path: Optional[Path]) -> None:
@@ -204,13 +117,13 @@ def tune_command(
         if worker_index is not None:  # a worker of another `coursework tune`: its share, then exit
             if study_name != setup.name:
                 raise DataVersionError(f"{task}: the data or space changed under the study {study_name}", tasks=[task])
-            _optimize(setup, worker_index, parent_run, trials, timeout)
+            tune_workers.optimize(setup, worker_index, parent_run, trials, timeout)
             return
         tuned.check_ours(setup.root, task)  # refused before any trial runs, not after
-        before = len(study.finished(_open(setup, 0)))
-        with tracking_tune.parent_run(task, setup.root, study_name=setup.name, storage=study.redact(setup.storage_url),
+        before = len(study.finished(tune_workers.open_shared(setup, 0)))
+        with tracking_tune.parent_run(task, setup.root, study_name=setup.name, storage=redact_url(setup.storage_url),
                                       tags={"workers": str(workers)}) as run_id:
-            optuna_study = _run_all(setup, workers, trials, timeout, params, run_id, before)
+            optuna_study = tune_workers.run_all(setup, workers, trials, timeout, params, run_id, before)
             summary = _summary(setup, optuna_study, before, run_id)
             tracking_tune.log_summary(optuna_study, summary)
         path = tuned.write_tuned(setup.root, task, _tuned_record(summary)) if summary["best_value"] is not None else None
@@ -249,7 +162,7 @@ def tune_ui(
         _fail(exc)
     target = str(path) if path is not None else url
     cmd = [str(Path(sys.executable).with_name("optuna-dashboard")), target, "--host", "127.0.0.1", "--port", str(port)]
-    err.print(f"optuna-dashboard on http://127.0.0.1:{port} (storage {study.redact(url)}; {task}'s studies are named "
+    err.print(f"optuna-dashboard on http://127.0.0.1:{port} (storage {redact_url(url)}; {task}'s studies are named "
               f"{task}-<data>-<space>); Ctrl-C stops it")
     sys.stdout.flush()
     sys.stderr.flush()
