@@ -1,4 +1,4 @@
-"""One redaction policy for every URL the project shows: the userinfo's password and the query string hidden."""
+"""One redaction policy for every URL the project shows: passwords, bare tokens and the query string hidden."""
 
 from __future__ import annotations
 
@@ -15,10 +15,14 @@ def redact_url(url: str) -> str:
         return url  # a path (which may well contain '?') is not a URL
     parts = urlsplit(url)
     userinfo, at, host = parts.netloc.rpartition("@")
-    secret_user = bool(at) and ":" in userinfo
-    if not secret_user and not parts.query:
+    if not at and not parts.query:
         return url  # rebuilding would turn sqlite:/// (an empty host) into sqlite:/
-    netloc = f"{userinfo.split(':', 1)[0]}:{HIDDEN}@{host}" if secret_user else parts.netloc  # who, not the password
+    if not at:
+        netloc = parts.netloc
+    elif ":" in userinfo:  # user:password: who, not the password
+        netloc = f"{userinfo.split(':', 1)[0]}:{HIDDEN}@{host}"
+    else:  # a bare userinfo is as often a token (https://TOKEN@host) as a user name: hide it whole
+        netloc = f"{HIDDEN}@{host}"
     query = HIDDEN if parts.query else ""  # tokens and signatures travel in query strings
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 

@@ -11,7 +11,9 @@ from coursework.urls import redact_url
     ("postgresql://me:secret@db:5432/optuna", "postgresql://me:<redacted>@db:5432/optuna"),
     ("https://user:pw@h.org/a.csv", "https://user:<redacted>@h.org/a.csv"),
     ("postgresql://u:p:q@h/db", "postgresql://u:<redacted>@h/db"),  # a ':' inside the password too
-    ("postgresql://postgres@127.0.0.1:5432/x", "postgresql://postgres@127.0.0.1:5432/x"),  # no password to hide
+    # a bare userinfo may be a token (https://TOKEN@host): hidden whole, whatever the scheme
+    ("postgresql://postgres@127.0.0.1:5432/x", "postgresql://<redacted>@127.0.0.1:5432/x"),
+    ("https://ghp_abc123@host.example/data.csv", "https://<redacted>@host.example/data.csv"),
     # the query string goes (tokens, signatures), the fragment stays (#sha256= is the checksum, not a secret)
     ("https://h.org/a.csv?x=1&token=2#sha256=ab", "https://h.org/a.csv?<redacted>#sha256=ab"),
     ("postgresql://me:secret@db/optuna?sslmode=require", "postgresql://me:<redacted>@db/optuna?<redacted>"),
