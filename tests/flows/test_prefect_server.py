@@ -18,13 +18,16 @@ from tests.conftest import STARTUP_TIMEOUT_S
 @pytest.fixture
 def root(tmp_path, monkeypatch) -> Path:
     from prefect.context import refresh_global_settings_context
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(STARTUP_TIMEOUT_S))  # as the CLI sets
     refresh_global_settings_context()
     monkeypatch.chdir(tmp_path)
     ensure_local_database()  # the suite's own Prefect home: migrated once, as `coursework run` does first
-    yield tmp_path.resolve()
+    # the session's test harness may hold an API URL in the settings context: a plain `coursework run` has none
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        yield tmp_path.resolve()
     monkeypatch.undo()
     refresh_global_settings_context()
 
@@ -59,14 +62,12 @@ def test_an_early_server_no_run_adopted_is_stopped_at_exit(root):
     assert _gone(pid) and _records(root) == [] and not prefect_server._early
 
 
-def test_no_early_server_where_a_user_api_is_set(root, monkeypatch):
-    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
-    from prefect.context import refresh_global_settings_context
+def test_no_early_server_where_a_user_api_is_set(root):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    refresh_global_settings_context()
-    try:
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):  # as PREFECT_API_URL in the env
         prefect_server.launch_early(root)
+    try:
         assert not prefect_server._early and _records(root) == []
     finally:
-        monkeypatch.delenv("PREFECT_API_URL")
-        refresh_global_settings_context()
+        prefect_server._stop_unadopted()  # a server launched by mistake must not outlive the test

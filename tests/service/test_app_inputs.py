@@ -48,7 +48,7 @@ def test_a_word_in_a_numeric_column_is_named_with_its_row():
 def test_a_digit_image_of_any_size_becomes_the_28x28_row_it_was_drawn_from():
     from PIL import Image
 
-    from coursework.deep_sources import digits_frame
+    from pipelines._shared.data import digits_frame
 
     frame = digits_frame()
     row = frame.drop(columns="label").iloc[0].to_numpy(dtype=np.uint8).reshape(28, 28)
