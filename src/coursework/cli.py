@@ -118,11 +118,11 @@ def _short(sha: Optional[str]) -> str:
 @data_app.command("check")
 def data_check(tasks: list[str] = typer.Argument(None, help="only these tasks (default: all in data/ or data.dvc)")) -> None:
     """Compare data/ with data.dvc and name every task whose data differs; exit 5 if any does."""
-    from coursework import versioning
+    from coursework import workspace
     from coursework.errors import DataVersionError
 
     try:
-        record, diffs = versioning.compare_workspace(ROOT.resolve(), list(tasks or []) or None)
+        record, diffs = workspace.compare_workspace(ROOT.resolve(), list(tasks or []) or None)
     except CourseworkError as exc:
         _fail(exc)
     out.print(f"data version (data.dvc md5): {record.version}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from coursework.tracking import COMPLETE, INCOMPLETE
+from coursework.tracking_versions import COMPLETE, INCOMPLETE
 from coursework.tracking_client import mlflow_client
 
 
