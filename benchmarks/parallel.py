@@ -1,7 +1,7 @@
 """Benchmark `coursework run --all` one task after another against `--parallel N` (not a test).
 
     uv run python benchmarks/parallel.py                          # every offline task, N=2, with and without thread limits
-    uv run python benchmarks/parallel.py iris_knn mnist_dense --parallel 2 --no-unlimited
+    uv run python benchmarks/parallel.py iris_knn mnist_dense --parallel 2 --no-limited
 
 Each mode runs the real command as a separate process in a fresh throw-away project root (so the
 checkout's registry and data/ are untouched), after one warm-up run that migrates the benchmark's own
@@ -51,7 +51,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tasks", nargs="*", help="tasks to run (default: --all, every offline task)")
     parser.add_argument("--parallel", type=int, default=2)
-    parser.add_argument("--no-unlimited", action="store_true", help="skip the run without thread limits")
+    parser.add_argument("--no-limited", action="store_true", help="skip the run with thread counts shared out")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="coursework-bench-parallel-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "PREFECT_API_URL"))}
@@ -60,10 +60,11 @@ def main() -> int:
     selection = args.tasks or ["--all"]
     _run(base, "warm-up", ["iris_knn"], env)
     modes = [("sequential", selection, env),
-             (f"--parallel {args.parallel} (threads shared out)", [*selection, "--parallel", str(args.parallel)], env)]
-    if not args.no_unlimited:
-        modes.append((f"--parallel {args.parallel} (library threads)", [*selection, "--parallel", str(args.parallel)],
-                      {**env, "COURSEWORK_CHILD_THREADS": "0"}))
+             (f"--parallel {args.parallel} (library threads)", [*selection, "--parallel", str(args.parallel)], env)]
+    if not args.no_limited:  # COURSEWORK_CHILD_THREADS: the cores shared out between the children
+        threads = str(max(1, (os.cpu_count() or 1) // args.parallel))
+        modes.append((f"--parallel {args.parallel} ({threads} thread(s) each)", [*selection, "--parallel", str(args.parallel)],
+                      {**env, "COURSEWORK_CHILD_THREADS": threads}))
     results = [(label, *_run(base, f"mode{i}", argv, mode_env)) for i, (label, argv, mode_env) in enumerate(modes)]
     reference, seq_wall = _quality(results[0][2]), results[0][1]
     print(f"\n{len(reference)} tasks, {os.cpu_count()} CPU cores, load average before the runs: see `uptime`")

@@ -26,18 +26,19 @@ LOGS = Path(".coursework") / "logs" / "parallel"
 _POLL_S, _STOP_WAIT_S = 0.2, 10.0
 
 
-def child_threads(parallel: int) -> int | None:
-    """Threads per child: the cores shared out (COURSEWORK_CHILD_THREADS overrides; 0 leaves libraries' own)."""
-    chosen = os.environ.get("COURSEWORK_CHILD_THREADS")
-    if chosen is not None:
-        return int(chosen) or None
-    return max(1, (os.cpu_count() or 1) // parallel)
+def child_threads() -> int | None:
+    """Threads per child from COURSEWORK_CHILD_THREADS; unset or 0 leaves each library its own default.
+
+    Not limited by default: TensorFlow's results depend on its thread count (wine_dense's metrics moved
+    with one thread per child), and a parallel run must give the metrics of a sequential one.
+    """
+    return int(os.environ.get("COURSEWORK_CHILD_THREADS") or 0) or None
 
 
 def _child_env(threads: int | None) -> dict[str, str]:
     """This process's environment (PREFECT_API_URL included) with thread counts set before any library loads."""
     env = dict(os.environ)
-    if threads:  # two trainings each with a thread per core fight over the cores: measured in benchmarks/parallel.py
+    if threads:  # two trainings each with a thread per core share the cores: benchmarks/parallel.py measures both
         env.update(dict.fromkeys(THREAD_VARS, str(threads)))
     return env
 
@@ -86,7 +87,7 @@ def run_parallel(names: list[str], job: dict[str, Any], parallel: int, *, on_sta
     """At most `parallel` tasks at once, started in the given order; summaries come back in that order."""
     logs = Path(job["root"]) / LOGS
     logs.mkdir(parents=True, exist_ok=True)
-    env, waiting, running, done = _child_env(child_threads(parallel)), list(names), [], {}
+    env, waiting, running, done = _child_env(child_threads()), list(names), [], {}
     with tempfile.TemporaryDirectory(prefix="coursework-parallel-") as folder:
         try:
             while waiting or running:
