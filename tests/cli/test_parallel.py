@@ -36,7 +36,7 @@ def both(prefect_harness, tmp_path_factory, mlflow_store_template):
     from flows.all_tasks import exit_code, run_tasks
 
     parallel_root = _root(tmp_path_factory, mlflow_store_template, "parallel")
-    parallel = console(parallel_root, "run", *NAMES, "--json", "--parallel", "2")
+    parallel = console(parallel_root, "run", *NAMES, "--json", "--parallel", "2", timeout=900)  # a loaded box is slow
     sequential_root = _root(tmp_path_factory, mlflow_store_template, "sequential")
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(sequential_root)
