@@ -1,4 +1,4 @@
-"""The one run-all path: tasks in order, each its own flow run, one failure never stopping the rest.
+"""The one run-all path: tasks in order (or N at once), each its own flow run, one failure never stopping the rest.
 
 `coursework run` and the all-tasks flow (what a schedule deploys) both call `run_tasks`, so both catch
 the same errors and return the same summaries; `exit_code` gives the command's code from them.
@@ -46,25 +46,36 @@ def failed(task: str, exc: BaseException, log: Path | None = None) -> dict[str, 
             "error_kind": type(exc).__name__, "log": str(log) if log else None}
 
 
+def run_one(name: str, *, params_path: str = "params.yaml", root: str = ".", source: str | None = None,
+            options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One task's flow and its summary; a user's error or an unexpected one ends that task only."""
+    started = time.monotonic()
+    try:
+        summary = ran(task_flow(name, source=source, params_path=params_path, root=root, **(options or {})))
+    except CourseworkError as exc:
+        summary = failed(name, exc)
+    except Exception as exc:  # noqa: BLE001 - a bug in one task must not stop the others; its log is kept
+        summary = failed(name, exc, errorlog.write(exc, Path(root), what=f"running {name}"))
+    summary["seconds"] = round(time.monotonic() - started, 3)
+    return summary
+
+
 def run_tasks(names: list[str], *, params_path: str = "params.yaml", root: str = ".", source: str | None = None,
               options: dict[str, Any] | None = None, on_start: Callable[[str], None] | None = None,
-              on_done: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
-    """Run each task's flow in order; a user's error or an unexpected one ends that task only."""
+              on_done: Callable[[dict[str, Any]], None] | None = None, parallel: int = 1) -> list[dict[str, Any]]:
+    """Each task's flow, in order or `parallel` at once in child processes; summaries in the order named."""
+    job = {"params_path": params_path, "root": root, "source": source, "options": options or {}}
+    if parallel > 1 and len(names) > 1:
+        from flows.parallel_runs import run_parallel
+
+        return run_parallel(names, job, parallel, on_start=on_start, on_done=on_done)
     summaries = []
     for name in names:
         if on_start:
             on_start(name)
-        started = time.monotonic()
-        try:
-            summary = ran(task_flow(name, source=source, params_path=params_path, root=root, **(options or {})))
-        except CourseworkError as exc:
-            summary = failed(name, exc)
-        except Exception as exc:  # noqa: BLE001 - a bug in one task must not stop the others; its log is kept
-            summary = failed(name, exc, errorlog.write(exc, Path(root), what=f"running {name}"))
-        summary["seconds"] = round(time.monotonic() - started, 3)
-        summaries.append(summary)
+        summaries.append(run_one(name, **job))
         if on_done:
-            on_done(summary)
+            on_done(summaries[-1])
     return summaries
 
 

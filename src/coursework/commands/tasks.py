@@ -122,24 +122,26 @@ def _say_done(summary: dict[str, Any]) -> None:
         err.print(f"[bold red]{summary['task']} failed:[/] {escape(summary['error'])}", highlight=False)
 
 
-def _run_all(names: list[str], *, source: Optional[str], params: Path, extra: dict) -> list[dict[str, Any]]:
+def _run_all(names: list[str], *, source: Optional[str], params: Path, extra: dict, parallel: int = 1) -> list[dict[str, Any]]:
     """The shared run-all path under this command's temporary Prefect API, with a progress bar on stderr."""
     from flows.all_tasks import run_tasks
     from flows.prefect_server import temporary_api
 
-    position = iter(range(1, len(names) + 1))
+    position, running = iter(range(1, len(names) + 1)), []
     with temporary_api(ROOT.resolve()), display.task_progress(len(names), err) as (start, done):
 
         def on_start(name: str) -> None:
             err.rule(f"[{next(position)}/{len(names)}] {name}")
-            start(name)
+            running.append(name)
+            start(", ".join(running))  # with --parallel, every task running now
 
         def on_done(summary: dict[str, Any]) -> None:
             _say_done(summary)
+            running.remove(summary["task"])
             done(summary)
 
         return run_tasks(names, params_path=str(params), root=str(ROOT.resolve()), source=source, options=extra,
-                         on_start=on_start, on_done=on_done)
+                         on_start=on_start, on_done=on_done, parallel=parallel)
 
 
 @app.command()
@@ -153,10 +155,13 @@ def run(
     metrics_out: Optional[Path] = typer.Option(None, "--metrics-out", help="also write the test metrics to this JSON file (a DVC metrics output)"),
     plots_out: Optional[Path] = typer.Option(None, "--plots-out", help="also write the plots as PNGs into this folder (a DVC plots output)"),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP + "; progress and logs go to stderr"),
+    parallel: int = typer.Option(1, "--parallel", help="run up to N tasks at once, each in a process of its own (its log under .coursework/logs/parallel/); 1: one after another"),
 ) -> None:
     """Run tasks through ingest -> validate -> features -> train -> evaluate -> register, one flow run each."""
     _quiet_services()
     try:
+        if parallel < 1:
+            raise CourseworkError(f"--parallel must be 1 or more, not {parallel}")
         names = _checked_names(tasks, all_tasks, source, params)
         extra = _dvc_options(names, source, from_snapshot, accept_new_data, metrics_out, plots_out)
     except CourseworkError as exc:
@@ -177,7 +182,7 @@ def run(
         skipped = _skipped(all_tasks, names, params)
         for entry in skipped:
             err.print(f"skipping {entry['task']}: needs {entry['needs']}; run it by name once you have it")
-        results = _run_all(names, source=source, params=params, extra=extra)
+        results = _run_all(names, source=source, params=params, extra=extra, parallel=parallel)
         (err if as_json else out).print(_results_table(results))
     code = exit_code(results)
     if as_json:

@@ -1,0 +1,101 @@
+"""`coursework run --parallel N`: the same summaries, table and exit code as one task after another, children
+that share the parent's Prefect API, and no child left running when the parent is killed."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import psutil
+import pytest
+
+from tests.conftest import make_root
+from tests.support import COURSEWORK, console
+
+# passes (0), misses a gate raised past reach (1), has no offline data (2): the first in run order decides
+NAMES = ["iris_knn", "iris_naive_bayes", "malware_dense"]
+
+
+def _root(tmp_path_factory, template, name):
+    """A project root whose iris_naive_bayes gate cannot be met, so one task ends with exit 1."""
+    with pytest.MonkeyPatch.context() as mp:
+        root = make_root(tmp_path_factory.mktemp(name), mp, template)
+    params = root / "params.yaml"
+    text = params.read_text()
+    block = text.index("iris_naive_bayes:")
+    gate = text.index("min: {accuracy: 0.9}", block)
+    params.write_text(text[:gate] + "min: {accuracy: 0.999}" + text[gate + len("min: {accuracy: 0.9}"):])
+    return root
+
+
+@pytest.fixture(scope="module")
+def both(prefect_harness, tmp_path_factory, mlflow_store_template):
+    """The same tasks one after another (the shared run-all path, in this process on the session's API) and
+    two at once (the real command, on the parent's own temporary API, which its children share)."""
+    from flows.all_tasks import exit_code, run_tasks
+
+    parallel_root = _root(tmp_path_factory, mlflow_store_template, "parallel")
+    parallel = console(parallel_root, "run", *NAMES, "--json", "--parallel", "2", timeout=900)  # a loaded box is slow
+    sequential_root = _root(tmp_path_factory, mlflow_store_template, "sequential")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(sequential_root)
+        summaries = run_tasks(NAMES, params_path=str(sequential_root / "params.yaml"), root=str(sequential_root))
+    sequential = json.loads(json.dumps({"exit_code": exit_code(summaries), "tasks": summaries}))
+    return sequential, parallel, parallel_root
+
+
+def _comparable(summary: dict) -> dict:
+    return {k: v for k, v in summary.items() if k not in ("run_id", "seconds", "log")}
+
+
+def test_parallel_gives_the_sequential_summaries_and_exit_code(both):
+    seq, parallel, _ = both
+    par = json.loads(parallel.stdout)
+    assert [s["task"] for s in par["tasks"]] == NAMES  # in the order named, whichever finished first
+    assert [_comparable(s) for s in par["tasks"]] == [_comparable(s) for s in seq["tasks"]]
+    assert [s["exit_code"] for s in par["tasks"]] == [0, 1, 2]
+    assert par["exit_code"] == parallel.returncode == seq["exit_code"] == 1
+    assert par["tasks"][0]["metrics"]["accuracy"] == pytest.approx(0.9833, abs=1e-4)  # the deck's figure
+    assert "Traceback" not in parallel.stdout + parallel.stderr
+
+
+def test_parallel_shows_every_task_in_progress_and_table(both):
+    _, parallel, root = both
+    for i, name in enumerate(NAMES, 1):
+        assert f"[{i}/{len(NAMES)}] {name}" in parallel.stderr
+    assert f"{len(NAMES)}/{len(NAMES)}" in parallel.stderr
+    logs = sorted(p.name for p in (root / ".coursework" / "logs" / "parallel").iterdir())
+    assert [name for name in NAMES if any(log.endswith(f"-{name}.log") for log in logs)] == NAMES
+
+
+def test_parallel_zero_is_refused(cli, project_root):
+    result = cli("run", "iris_knn", "--parallel", "0")
+    assert result.exit_code == 2
+    assert "--parallel must be 1 or more" in result.output
+    assert "Traceback" not in result.output
+
+
+def _children(pid: int) -> list[psutil.Process]:
+    return [p for p in psutil.Process(pid).children() if "flows.parallel_runs" in " ".join(p.cmdline())]
+
+
+def test_killed_parent_leaves_no_child_running(prefect_harness, tmp_path_factory, mlflow_store_template):
+    from prefect.settings import PREFECT_API_URL
+
+    root = _root(tmp_path_factory, mlflow_store_template, "killed")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")},
+           "PREFECT_API_URL": PREFECT_API_URL.value()}
+    parent = subprocess.Popen([str(COURSEWORK), "run", "iris_knn", "iris_tree", "--parallel", "2"], cwd=root, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, children = time.monotonic() + 120, []
+    while len(children) < 2 and time.monotonic() < deadline and parent.poll() is None:
+        time.sleep(0.2)
+        children = _children(parent.pid)
+    assert len(children) == 2, "two children were never running at once"
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    gone, alive = psutil.wait_procs(children, timeout=30)
+    for child in alive:  # clean up before failing
+        child.kill()
+    assert not alive, f"children outlived their killed parent: {[c.pid for c in alive]}"
