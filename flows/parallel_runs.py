@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -52,7 +53,7 @@ def _start(name: str, job: dict[str, Any], folder: Path, logs: Path, env: dict[s
     with open(log, "ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "flows.parallel_runs", spec], stdin=subprocess.DEVNULL,
                                    stdout=sink, stderr=subprocess.STDOUT, env=env,
-                                   preexec_fn=partial(_die_with, os.getpid()))
+                                   preexec_fn=partial(_die_with, os.getpid(), signal.SIGKILL))  # a run may catch SIGTERM; it cannot catch this
     return {"name": name, "process": process, "result": result, "log": log, "started": time.monotonic()}
 
 

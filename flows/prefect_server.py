@@ -33,11 +33,11 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _DRAIN_S = 10.0
 
 
-def _die_with(parent: int) -> None:
-    """Runs in the server process before exec: SIGTERM when the parent dies, or now if it already has."""
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _die_with(parent: int, sig: int = signal.SIGTERM) -> None:
+    """Runs in the child before exec: `sig` when the parent dies, or now if it already has."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig)
     if os.getppid() != parent:  # the parent died between fork and prctl
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), sig)
 
 
 # what Prefect's own temporary server sets (prefect.server.api.server.SubprocessASGIServer): no UI
