@@ -214,9 +214,9 @@ def _exit_now(code: object) -> None:
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+    # what the interpreter does first at exit: the threading exit hooks (a thread pool's workers are told to
+    # stop there; joining them before that waits forever), then every non-daemon thread joined
+    threading._shutdown()  # noqa: SLF001
     atexit._run_exitfuncs()  # noqa: SLF001 - what the interpreter runs at exit, without the module teardown
     logging.shutdown()
     sys.stdout.flush()
