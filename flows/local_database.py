@@ -49,6 +49,25 @@ def ensure_local_database(say: Callable[[str], None] | None = None) -> None:
                       timeout=MIGRATE_WAIT_S, say=say):
         if _migrated(path):
             return
-        from prefect.server.database import provide_database_interface
+        asyncio.run(_set_up())
 
-        asyncio.run(provide_database_interface().create_db())
+
+async def _set_up() -> None:
+    """Create the tables, then register Prefect's block types once, under the caller's lock.
+
+    Each temporary server registers them at start-up; two servers starting at once on a fresh database both
+    insert them and one fails (UNIQUE constraint failed: block_type.slug). Registered here first, a server
+    finds them (and the memo Prefect keeps of it) and only checks.
+    """
+    from prefect.server.api.server import _memoize_block_auto_registration
+    from prefect.server.database import provide_database_interface
+    from prefect.server.models.block_registration import run_block_auto_registration
+
+    db = provide_database_interface()
+    await db.create_db()
+
+    async def register_blocks() -> None:
+        async with await db.session() as session:
+            await run_block_auto_registration(session=session)
+
+    await _memoize_block_auto_registration(register_blocks)()
