@@ -24,7 +24,6 @@ class Split(Strict):
     test_size: Annotated[float, Field(gt=0, lt=1)] | None = None
     random_state: Annotated[int, Field(ge=0)] | None = None
     stratify: bool | None = None
-    val_size: Annotated[float, Field(gt=0, lt=1)] | None = None
     shuffle: bool | None = None
 
 
