@@ -21,6 +21,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
+from coursework.children import die_with
+
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
                "TF_NUM_INTEROP_THREADS")
 LOGS = Path(".coursework") / "logs" / "parallel"
@@ -46,14 +48,12 @@ def _child_env(threads: int | None) -> dict[str, str]:
 
 def _start(name: str, job: dict[str, Any], folder: Path, logs: Path, env: dict[str, str]) -> dict[str, Any]:
     """Start one child for `name`; its output goes to its own log, its summary to a JSON file."""
-    from flows.prefect_server import _die_with
-
     result, log = folder / f"{name}.json", logs / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{name}.log"
     spec = json.dumps({**job, "task": name, "out": str(result)})
     with open(log, "ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "flows.parallel_runs", spec], stdin=subprocess.DEVNULL,
                                    stdout=sink, stderr=subprocess.STDOUT, env=env,
-                                   preexec_fn=partial(_die_with, os.getpid(), signal.SIGKILL))  # a run may catch SIGTERM; it cannot catch this
+                                   preexec_fn=partial(die_with, os.getpid(), signal.SIGKILL))  # a run may catch SIGTERM; it cannot catch this
     return {"name": name, "process": process, "result": result, "log": log, "started": time.monotonic()}
 
 

@@ -11,33 +11,22 @@ its flows, so the server boots while they import; this process never imports Pre
 from __future__ import annotations
 
 import atexit
-import ctypes
 import importlib.util
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Iterator
 
-from coursework import recovery
+from coursework import children, recovery
 
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _DRAIN_S = 10.0
-
-
-def _die_with(parent: int, sig: int = signal.SIGTERM) -> None:
-    """Runs in the child before exec: `sig` when the parent dies, or now if it already has."""
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig)
-    if os.getppid() != parent:  # the parent died between fork and prctl
-        os.kill(os.getpid(), sig)
 
 
 # what Prefect's own temporary server sets (prefect.server.api.server.SubprocessASGIServer): no UI
@@ -78,7 +67,7 @@ def _launch(root: Path) -> _Server:
                "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
                "--log-level", "error", "--lifespan", "on"]
     env = {**os.environ, **_SERVER_ENV, **get_current_settings().to_environment_variables(exclude_unset=True)}
-    process = subprocess.Popen(command, env=env, preexec_fn=partial(_die_with, os.getpid()))
+    process = subprocess.Popen(command, env=env, preexec_fn=partial(children.die_with, os.getpid()))
     _log.info("Starting temporary server on http://127.0.0.1:%d", port)
     return _Server(process, f"http://127.0.0.1:{port}/api", recovery.record_child(root, process.pid, "prefect server"))
 
@@ -87,12 +76,9 @@ def _healthy(server: _Server, timeout: float) -> bool:
     """Wait until the server answers /health; False if it exited first (a port taken meanwhile) or never did."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and server.process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{server.api_url}/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.1)
+        if children.answers(f"{server.api_url}/health"):
+            return True
+        time.sleep(0.1)
     return False
 
 

@@ -7,48 +7,27 @@ No MLflow import here: the server is another process.
 
 from __future__ import annotations
 
-import ctypes
-import errno
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from coursework.errors import CourseworkError
+from coursework import children
+from coursework.children import HOST
 from coursework.stack import StackDown
 
-HOST = "127.0.0.1"
 READY_TIMEOUT_S = 180.0  # loading a Keras model on a loaded 2-core machine takes a while
 STOP_WAIT_S = 20.0
-_PR_SET_PDEATHSIG = 1
-
-
-def check_port(port: int) -> None:
-    """The port must be free on 127.0.0.1 before anything is downloaded; a taken one is the user's to change."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no conflict
-        try:
-            probe.bind((HOST, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise CourseworkError(f"port {port} on {HOST} is taken; pick another with --port") from None
-            raise CourseworkError(f"cannot bind {HOST}:{port}: {exc.strerror or exc}") from None
 
 
 def command(model_dir: Path, port: int) -> list[str]:
     """`mlflow models serve` on the local environment (the virtualenv manager would need the network)."""
     return [sys.executable, "-m", "mlflow", "models", "serve", "-m", str(model_dir), "--env-manager", "local",
             "-h", HOST, "-p", str(port)]
-
-
-def _die_with_parent() -> None:
-    """In the child: SIGTERM when `coursework serve` dies, even by SIGKILL (mlflow passes it on to uvicorn)."""
-    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _environment() -> dict[str, str]:
@@ -86,12 +65,9 @@ def _wait_ready(proc: subprocess.Popen, url: str, stopping: list[int]) -> bool:
         if proc.poll() is not None:
             raise StackDown(f"MLflow's scoring server exited with code {proc.returncode} before it answered "
                             f"{url}/ping (its log is above)")
-        try:
-            with urllib.request.urlopen(f"{url}/ping", timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.25)
+        if children.answers(f"{url}/ping"):
+            return True
+        time.sleep(0.25)
     if stopping:
         return False
     raise StackDown(f"MLflow's scoring server did not answer {url}/ping within {READY_TIMEOUT_S:.0f} s")
@@ -101,7 +77,7 @@ def run(model_dir: Path, port: int, on_ready: Callable[[str], None]) -> None:
     """Serve until Ctrl-C or SIGTERM (then stop the server's group and return); StackDown if it stops by itself."""
     url = f"http://{HOST}:{port}"
     proc = subprocess.Popen(command(model_dir, port), env=_environment(), start_new_session=True,
-                            preexec_fn=_die_with_parent)
+                            preexec_fn=partial(children.die_with, os.getpid()))  # SIGTERM: mlflow passes it on to uvicorn
     stopping: list[int] = []
 
     def stop(signum, _frame) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,23 +11,12 @@ from typing import Optional
 
 import typer
 
+from coursework import children
 from coursework.cli import ROOT, _fail, _quiet_services, app, err
 from coursework.errors import ConfigError
 
 SCRIPT = Path(__file__).resolve().parents[1] / "webapp" / "main.py"
-HOST = "127.0.0.1"
-
-
-def port_free(port: int) -> bool:
-    """Whether a server could bind 127.0.0.1:port now (checked first, so a taken port is one clear line)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # as Streamlit's server binds: a port a stopped app left in TIME_WAIT is free, a listening one is not
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-    return True
+HOST = children.HOST
 
 
 def streamlit_command(port: int, root: Path, uri: str, max_mb: float) -> list[str]:
@@ -57,8 +45,10 @@ def web_app(
         _fail(ConfigError(f"--port {port} is not a TCP port (1-65535)"))
     if max_mb is not None and max_mb <= 0:
         _fail(ConfigError(f"--max-mb {max_mb:g} must be above 0"))
-    if not port_free(port):
-        _fail(ConfigError(f"port {port} on {HOST} is taken by another program; choose another with --port"))
+    try:
+        children.check_port(port, HOST)
+    except ConfigError as exc:
+        _fail(exc)
     root = ROOT.resolve()
     uri = tracking.configure(root)  # the same store `run` writes: $MLFLOW_TRACKING_URI, a stack's server or mlruns/
     limit = max_mb if max_mb is not None else default_max_mb()

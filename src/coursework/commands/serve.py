@@ -15,13 +15,13 @@ def serve(
 ) -> None:
     """REST predictions (/invocations, /ping) from models:/TASK@champion, read at start, its files checked first."""
     _quiet_services()
-    from coursework import serving, tracking, tracking_serve
+    from coursework import children, serving, tracking, tracking_serve
     import pipelines as catalog
 
     root = ROOT.resolve()
     try:
         catalog.check_tasks([task])
-        serving.check_port(port)
+        children.check_port(port)
         tracking.configure(root)
         version, copy = tracking_serve.serving_copy(task, root)
         err.print(f"{task} v{version}: files match their sha256; starting MLflow's scoring server on {copy}",
