@@ -28,6 +28,7 @@ from coursework.tracking_models import (  # noqa: F401
     load_alias_estimator,
     load_alias_model,
     load_run_dict,
+    load_version_model,
     predict_frame,
     verified_copy,
 )

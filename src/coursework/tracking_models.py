@@ -46,11 +46,16 @@ def verified_copy(task: str, version: int, *, what: str, parent: Path | None = N
         yield local
 
 
-def load_alias_model(task: str, alias: str = "champion"):
-    """`models:/<task>@<alias>` as a pyfunc model, loaded from a copy whose files match their registered sha256."""
-    version = mlflow_client().get_model_version_by_alias(task, alias).version
-    with verified_copy(task, int(version), what=f"models:/{task}@{alias} (version {version})") as local:
+def load_version_model(task: str, version: int, *, what: str | None = None):
+    """A version as a pyfunc model, loaded from a copy whose every file matched its registered sha256."""
+    with verified_copy(task, version, what=what or f"models:/{task}/{version}") as local:
         return mlflow.pyfunc.load_model(str(local))  # read into memory: the copy can go
+
+
+def load_alias_model(task: str, alias: str = "champion"):
+    """`models:/<task>@<alias>` as a pyfunc model, loaded as load_version_model loads a version."""
+    version = int(mlflow_client().get_model_version_by_alias(task, alias).version)
+    return load_version_model(task, version, what=f"models:/{task}@{alias} (version {version})")
 
 
 def predict_frame(model: Any, frame: pd.DataFrame) -> Any:

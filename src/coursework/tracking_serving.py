@@ -100,12 +100,6 @@ def run_file(run_id: str, path: str) -> bytes:
         return Path(local).read_bytes()
 
 
-def load_version_model(task: str, version: int):
-    """A version as a pyfunc model, from a copy whose every file matched its registered sha256."""
-    with tracking.verified_copy(task, version, what=f"models:/{task}/{version}") as local:
-        return mlflow.pyfunc.load_model(str(local))
-
-
 def signature_inputs(model) -> list[tuple[str, str]]:
     """(column, type) of the model's input signature; empty when it logged none."""
     schema = model.metadata.get_input_schema()

@@ -25,7 +25,7 @@ def test_a_version_without_serving_metadata_falls_back_to_its_signature(app_proj
         assert tracking_serving.metadata(champion["run_id"]) is None
         row = registry_view.overview_row("iris_knn")
         assert row["anchor"] == "(no serving metadata)" and row["primary metric"] == "accuracy"  # from baseline_*
-        model = tracking_serving.load_version_model("iris_knn", champion["version"])
+        model = tracking.load_version_model("iris_knn", champion["version"])
         features = scoring._signature_features(model)
         assert [f["name"] for f in features] == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
         assert {f["kind"] for f in features} == {"numeric"} and all(f["default"] is None for f in features)

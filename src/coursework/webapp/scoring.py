@@ -30,7 +30,7 @@ class Served:
 def _model(task: str, version: int):
     # keyed by the version the alias points at now: a promotion or rollback changes the key, so the
     # next prediction loads the new champion; an unchanged alias reuses the checked copy
-    return tracking_serving.load_version_model(task, version)
+    return tracking.load_version_model(task, version)
 
 
 def _signature_features(model) -> list[dict[str, Any]]:
