@@ -24,17 +24,16 @@ from _deep import OFFLINE_DEEP_TASKS, REPO, prepared
 
 def _score(task: str, params: Path, seed: int) -> tuple[float, float, str, dict]:
     """The primary metric on the test split of one seeded training, its seconds, the metric's name and the gate."""
-    from coursework import evaluate, train
+    from coursework import train
 
     p = prepared(task, params)
-    X_train, X_test, y_train, y_test = p["parts"]
-    spec = p["ctx"].spec
+    split, spec = p["parts"], p["ctx"].spec
     estimator = train.build_model(p["factory"], {**p["hyperparams"], "verbose": 0}, seed=seed)
     estimator.set_params(checkpoint_dir=tempfile.mkdtemp(prefix="coursework-bench-ck-"))
     began = time.perf_counter()
-    model = train.train_model(p["features"], estimator, X_train, y_train)
+    model = train.train_model(p["features"], estimator, split.X_train, split.y_train)
     seconds = time.perf_counter() - began
-    value = evaluate.score_model(spec.problem, model, X_test, y_test)[spec.primary_metric]
+    value = spec.family.score(model, split.X_test, split.y_test)[spec.primary_metric]
     return value, seconds, spec.primary_metric, dict(p["ctx"].params.gate)
 
 
