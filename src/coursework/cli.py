@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from coursework import display, errorlog
+from coursework import display, errorlog, warm
 from coursework.errors import CourseworkError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -24,10 +24,7 @@ ROOT = Path(".")
 
 def _quiet_services() -> None:
     """No telemetry calls from a machine that may have no network; set before Prefect or GX import."""
-    for key, value in {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-                       "GX_ANALYTICS_ENABLED": "false", "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
-                       # a fresh machine migrates Prefect's SQLite database on first start: give it time
-                       "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}.items():
+    for key, value in warm.QUIET_ENV.items():
         os.environ.setdefault(key, value)
 
 

@@ -1,4 +1,4 @@
-"""stack: the processes of `coursework up` (Prefect's server, its workers, an MLflow server), started and stopped.
+"""stack: the processes of `coursework up` (Prefect's server, its workers, an MLflow server, the warm runner), started and stopped.
 
 Each service runs in a session of its own (so its whole process group can be stopped, uvicorn children
 included), writes to a log under .coursework/logs/, and is recorded in the stack file with its start time
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from coursework import stackfile
+from coursework import stackfile, warm
 from coursework.errors import CourseworkError
 from coursework.fsutil import atomic_write_text, process_start
 from coursework.stackfile import Service
@@ -153,6 +153,12 @@ def start_worker(plan: Plan, index: int, api_url: str) -> Service:
     cmd = [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--type", "process",
            "--name", f"coursework-{name}"]
     return start(plan, name, cmd, {**_base_env({}), "PREFECT_API_URL": api_url})
+
+
+def start_runner(plan: Plan) -> Service:
+    """The warm runner (flows/warm_runner.py): `coursework run` forked after the imports, in this environment."""
+    cmd = [sys.executable, "-m", "flows.warm_runner"]
+    return start(plan, "runner", cmd, dict(os.environ), url=f"unix:{(plan.root / warm.SOCKET).resolve()}")
 
 
 def _shown(host: str) -> str:

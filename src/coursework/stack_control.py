@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psutil
 
-from coursework import stackfile
+from coursework import stackfile, warm
 from coursework.fsutil import process_alive
 from coursework.stack import POOL, StackDown
 from coursework.stackfile import Service, StackState
@@ -54,6 +54,8 @@ def health(state: StackState) -> list[dict]:
         alive = process_alive(svc.pid, svc.started)
         if not alive:
             ok, detail = False, "process is gone"
+        elif svc.name == "runner":
+            ok, detail = warm.ping(Path((svc.url or "").removeprefix("unix:")))
         elif svc.name.startswith("worker-"):
             ok = f"coursework-{svc.name}" in workers
             detail = f"polling pool {state.work_pool}" if ok else f"not polling pool {state.work_pool} (yet)"

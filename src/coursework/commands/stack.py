@@ -45,11 +45,11 @@ def _prepare_stores(plan: lib.Plan) -> None:
     tracking.ensure_store(lib.mlflow_store(plan), plan.root)  # a run starting now must not race the server on it
 
 
-def _start(plan: lib.Plan) -> stackfile.StackState:
+def _start(plan: lib.Plan, runner: bool) -> stackfile.StackState:
     """Start every service and wait for each; on any failure stop what was started and re-raise."""
     started: list[stackfile.Service] = []
     try:
-        started += [lib.start_prefect(plan), lib.start_mlflow(plan)]
+        started += [lib.start_prefect(plan), lib.start_mlflow(plan)] + ([lib.start_runner(plan)] if runner else [])
         state = _state(plan, started)
         control.wait_healthy(state)  # both servers first: the pool is made on Prefect's, a dead MLflow fails fast
         from flows.stack import ensure_work_pool
@@ -77,8 +77,9 @@ def up(
                                            help="postgresql://user:password@host:port/db for Prefect's and MLflow's stores (or $COURSEWORK_DATABASE)"),
     host: str = typer.Option(lib.LOOPBACK, "--host", help="address to bind; beyond 127.0.0.1 MLflow's basic auth is on"),
     port_base: int = typer.Option(0, "--port-base", min=0, max=65534, help="Prefect on this port, MLflow on the next (default: free ports)"),
+    runner: bool = typer.Option(True, "--runner/--no-runner", help="a warm runner that forks `run` and `data validate` after the imports"),
 ) -> None:
-    """Start Prefect's server, a process work pool with N workers and an MLflow server, in the background."""
+    """Start Prefect's server, a process work pool with N workers, an MLflow server and the warm runner, in the background."""
     _quiet_services()
     root = ROOT.resolve()
     running = stackfile.read(root)
@@ -93,13 +94,14 @@ def up(
             err.print(f"cleared a stack that was no longer running{f' (pids {survivors} would not stop)' if survivors else ''}")
         _prepare_stores(plan)
         begun = time.monotonic()
-        state = _start(plan)
+        state = _start(plan, runner)
     except CourseworkError as exc:
         _fail(exc)
     lib.record_database(root, plan.database)
     stackfile.write(root, state)
     out.print(f"stack healthy in {time.monotonic() - begun:.1f} s: Prefect {state.prefect_api_url}, "
               f"MLflow {state.mlflow_tracking_uri}, pool {state.work_pool} with {workers} worker(s), "
+              f"{'a warm runner, ' if runner else ''}"
               f"database {state.database}; logs in {root / lib.LOGS}", highlight=False)
 
 
