@@ -8,9 +8,11 @@ Every figure is the median wall time of whole processes, each one started as a u
 printed as a ratio to its bare counterpart measured in the same run:
 - `coursework run iris_knn` against `benchmarks/bare_knn.py` (the seed's KNN exercise and nothing
   else), cold (no stack: Prefect's temporary server is started and stopped by the run) and with
-  `coursework up` running (started here and stopped afterwards; skipped if one is already up);
+  `coursework up` running (started here and stopped afterwards; skipped if one is already up), both
+  forked by the stack's warm runner and, with COURSEWORK_NO_RUNNER=1, only attached to its servers;
 - a forced `dvc repro` of the tasks' stages (validate@T and task@T: one process each) against
-  `coursework run T1 T2 ...` (the same tasks in one process), and a no-op `dvc repro` (benchmarks/dvc_noop.py).
+  `coursework run T1 T2 ...` (the same tasks in one process), and a no-op `dvc repro` (benchmarks/dvc_noop.py),
+  cold and with the stack up (`--dvc-where`).
 CPU seconds (user+sys of the process and its children) are printed beside wall time: on a shared machine
 they move less with the load than wall time does. It runs in --repo (default: this checkout) and writes
 what a user's commands write there: MLflow runs and versions, data/, reports/, dvc.lock.
@@ -40,10 +42,10 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(repo: Path, command: list[str]) -> tuple[float, float]:
+def timed(repo: Path, command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall s, CPU s) of one whole process, printed as it comes; exits the benchmark if it failed."""
     cpu, start = _cpu(), time.perf_counter()
-    done = subprocess.run(command, cwd=repo, env=ENV, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=repo, env=env or ENV, capture_output=True, text=True)
     wall = time.perf_counter() - start
     print(f"  {wall:7.1f} s wall {_cpu() - cpu:6.1f} s CPU  {' '.join(Path(c).name for c in command[:2])} "
           f"{' '.join(command[2:])}", file=sys.stderr, flush=True)
@@ -60,22 +62,26 @@ def coursework(*args: str) -> list[str]:
     return [str(BIN / "coursework"), *args]
 
 
-def side_by_side(repo: Path, repeats: int, command: list[str], bare: list) -> list:
+def side_by_side(repo: Path, repeats: int, command: list[str], bare: list, env: dict | None = None) -> list:
     """The command and the bare script in turn, so both meet the same load; bare samples go to `bare`."""
     samples = []
     for _ in range(repeats):
         bare.append(timed(repo, [sys.executable, str(HERE / "bare_knn.py")]))
-        samples.append(timed(repo, command))
+        samples.append(timed(repo, command, env))
     return samples
 
 
-def with_stack(repo: Path, repeats: int, bare: list) -> list | None:
+def with_stack(repo: Path, repeats: int, bare: list, dvc: bool, tasks: list[str] | None) -> dict | None:
+    """With `coursework up` running: runs forked by its warm runner, runs that only attach, and (dvc) repro."""
     if subprocess.run(coursework("status"), cwd=repo, env=ENV, capture_output=True).returncode == 0:
         print("a stack is already running: not started or stopped here, and not measured", file=sys.stderr)
         return None
     timed(repo, coursework("up"))
     try:
-        return side_by_side(repo, repeats, coursework("run", "iris_knn"), bare)
+        found = {"runner": side_by_side(repo, repeats, coursework("run", "iris_knn"), bare),
+                 "attach": side_by_side(repo, repeats, coursework("run", "iris_knn"), bare, {**ENV, "COURSEWORK_NO_RUNNER": "1"})}
+        found["dvc"] = dvc_rows(repo, tasks, max(1, repeats // 3), ", stack up") if dvc else []
+        return found
     finally:
         subprocess.run(coursework("down"), cwd=repo, env=ENV, capture_output=True)
 
@@ -90,7 +96,7 @@ def noop_targets(repo: Path, targets: list[str]) -> float:
     return elapsed
 
 
-def dvc_rows(repo: Path, tasks: list[str] | None, repeats: int) -> list[tuple]:
+def dvc_rows(repo: Path, tasks: list[str] | None, repeats: int, where: str = ", cold") -> list[tuple]:
     """Forced repro of the tasks' stages vs `coursework run` of the same tasks, then the no-op repro."""
     targets = [f"{stage}@{t}" for t in tasks for stage in ("validate", "task")] if tasks else []
     run_all = coursework("run", *tasks) if tasks else coursework("run", "--all")
@@ -101,8 +107,8 @@ def dvc_rows(repo: Path, tasks: list[str] | None, repeats: int) -> list[tuple]:
         repros.append(timed(repo, repro))
     noop = [dvc_noop.timed(repo, "repro") if not tasks else noop_targets(repo, targets) for _ in range(max(repeats, 3))]
     name = "all offline tasks" if not tasks else " ".join(tasks)
-    return [(f"dvc repro --force ({name})", median(repros), median(runs), "run of the same tasks", 1.3),
-            ("dvc repro, nothing changed", (statistics.median(noop), float("nan")), None, "-", 3.0)]
+    return [(f"dvc repro --force ({name}{where})", median(repros), median(runs), "run of the same tasks", 1.3),
+            (f"dvc repro, nothing changed{where}", (statistics.median(noop), float("nan")), None, "-", 3.0)]
 
 
 def table(rows: list[tuple]) -> None:
@@ -126,18 +132,24 @@ def main() -> None:
     parser.add_argument("--skip-cold", action="store_true", help="no `coursework run iris_knn` without a stack")
     parser.add_argument("--skip-stack", action="store_true", help="no `coursework up` and runs against it")
     parser.add_argument("--skip-dvc", action="store_true", help="no dvc repro figures")
+    parser.add_argument("--dvc-where", choices=("cold", "stack", "both"), default="both",
+                        help="dvc figures without a stack, with `coursework up` running (stages forked by its runner), or both")
     args = parser.parse_args()
     repo, bare, rows = args.repo.resolve(), [], []
     timed(repo, coursework("run", "iris_knn"))  # warm-up: a fresh checkout's first run migrates stores
     cold = None if args.skip_cold else side_by_side(repo, args.repeats, coursework("run", "iris_knn"), bare)
-    stacked = None if args.skip_stack else with_stack(repo, args.repeats, bare)
+    dvc_stack = not args.skip_dvc and args.dvc_where in ("stack", "both")
+    stacked = None if args.skip_stack else with_stack(repo, args.repeats, bare, dvc_stack, args.tasks)
     bare_median = median(bare) if bare else None
     rows.append(("bare_knn.py (the bare work)", bare_median, None, "-", None)) if bare else None
-    for name, samples in (("coursework run iris_knn, cold", cold), ("coursework run iris_knn, stack up", stacked)):
+    for name, samples in (("coursework run iris_knn, cold", cold),
+                          ("coursework run iris_knn, stack up (forked by its warm runner)", (stacked or {}).get("runner")),
+                          ("coursework run iris_knn, stack up, COURSEWORK_NO_RUNNER=1", (stacked or {}).get("attach"))):
         if samples:
             rows.append((name, median(samples), bare_median, "bare_knn.py", 2.0))
-    if not args.skip_dvc:
+    if not args.skip_dvc and args.dvc_where in ("cold", "both"):
         rows += dvc_rows(repo, args.tasks, max(1, args.repeats // 3))
+    rows += (stacked or {}).get("dvc", [])
     load = os.getloadavg()
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, load average "
           f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; medians of {args.repeats} runs")

@@ -123,7 +123,7 @@ def test_up_with_auth_attached_run_then_kill_9_and_down(project_root):
         assert status.returncode == 0, status.stdout + status.stderr
         shown = json.loads(status.stdout)
         assert shown["healthy"] and re.fullmatch(r"http://127\.0\.0\.2:\d+/api", shown["prefect_api_url"])
-        assert {s["name"] for s in shown["services"]} == {"prefect-server", "mlflow-server", "worker-1"}
+        assert {s["name"] for s in shown["services"]} == {"prefect-server", "mlflow-server", "runner", "worker-1"}
         assert all(psutil.pid_exists(s["pid"]) and s["healthy"] for s in shown["services"])
         search = f"{state.mlflow_tracking_uri}/api/2.0/mlflow/experiments/search?max_results=1"
         assert _get(search) == 401 and _get(search, ("admin", "wrong-password-here")) == 401
