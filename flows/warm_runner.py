@@ -26,8 +26,14 @@ from pathlib import Path
 
 from coursework import children, warm
 
+# what `coursework run` and `data validate` import before and while they run (python -X importtime), less
+# TensorFlow/Keras (a deep task's own) and the CLI module itself (its consoles must see the command's terminal)
 PRELOAD = ("typer", "rich.console", "rich.progress", "coursework.params_schema", "pipelines", "flows.local_database",
-           "flows.prefect_server", "flows.all_tasks", "flows.task_flow", "coursework.validate")
+           "flows.prefect_server", "flows.all_tasks", "flows.task_flow", "coursework.validate",
+           "coursework.tracking_recovery", "coursework.figures", "skops.io", "git", "dvc.repo",
+           "mlflow.store.tracking.sqlalchemy_store", "mlflow.store.model_registry.sqlalchemy_store",
+           "prefect.flow_engine", "prefect.task_engine", "sklearn.ensemble", "sklearn.cluster", "sklearn.tree",
+           "sklearn.naive_bayes", "sklearn.neural_network")
 _TICK_S = 0.2
 
 

@@ -71,8 +71,9 @@ def send(sock: socket.socket, message: dict, fds: list[int] | None = None) -> No
     """One message: its length, then JSON; file descriptors ride along with the first bytes."""
     body = json.dumps(message).encode()
     data = len(body).to_bytes(4, "big") + body
-    sent = socket.send_fds(sock, [data], fds) if fds else sock.send(data)
-    sock.sendall(data[sent:])
+    sent = socket.send_fds(sock, [data], fds) if fds else 0
+    if sent < len(data):  # nothing left to send after a whole message: the other side may have answered and closed
+        sock.sendall(data[sent:])
 
 
 def receive(sock: socket.socket, with_fds: int = 0) -> tuple[dict | None, list[int]]:
