@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from prefect import flow, get_run_logger
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from coursework import errorlog
 from coursework.display import finite
@@ -51,7 +52,10 @@ def run_one(name: str, *, params_path: str = "params.yaml", root: str = ".", sou
     """One task's flow and its summary; a user's error or an unexpected one ends that task only."""
     started = time.monotonic()
     try:
-        summary = ran(task_flow(name, source=source, params_path=params_path, root=root, **(options or {})))
+        # no flow-run heartbeat thread: nothing on the server acts on its events here (a killed run is found by
+        # the sweep), and each flow's end joined it for up to a second (the thread sleeps in 1 s steps)
+        with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            summary = ran(task_flow(name, source=source, params_path=params_path, root=root, **(options or {})))
     except CourseworkError as exc:
         summary = failed(name, exc)
     except Exception as exc:  # noqa: BLE001 - a bug in one task must not stop the others; its log is kept

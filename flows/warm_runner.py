@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import pkgutil
 import selectors
 import signal
 import socket
@@ -56,10 +57,15 @@ class Runner:
         began = time.monotonic()
         for name in PRELOAD:
             importlib.import_module(name)
+        import pipelines
+
+        for task in pkgutil.iter_modules(pipelines.__path__):  # every task's package: checking params imports them all
+            if task.ispkg and not task.name.startswith("_"):
+                importlib.import_module(f"pipelines.{task.name}")
         threads = [t.name for t in threading.enumerate()]
         if len(threads) > 1:  # forking a process with other threads can copy a lock some thread holds
             raise SystemExit(f"the imports started threads {threads}: cannot fork safely")
-        _say(f"imported {len(PRELOAD)} modules in {time.monotonic() - began:.1f} s (pid {os.getpid()})")
+        _say(f"imported {len(sys.modules)} modules in {time.monotonic() - began:.1f} s (pid {os.getpid()})")
 
     def listen(self) -> None:
         path = self.root / warm.SOCKET
