@@ -69,6 +69,20 @@ def test_parallel_shows_every_task_in_progress_and_table(both):
     assert [name for name in NAMES if any(log.endswith(f"-{name}.log") for log in logs)] == NAMES
 
 
+def test_a_worker_runs_tasks_one_after_another_each_into_its_own_log(both):
+    _, _, root = both
+    logs = {name: next((root / ".coursework" / "logs" / "parallel").glob(f"*-{name}.log")) for name in NAMES}
+    firsts = {name: log.read_text().splitlines()[0] for name, log in logs.items()}
+    workers = {name: first.split(":")[0] for name, first in firsts.items()}
+    assert all(first.endswith(f": task {name}") for name, first in firsts.items())
+    assert len(set(workers.values())) == 2  # three tasks on two workers: one of them ran two in a row
+    for name, log in logs.items():
+        text = log.read_text()
+        assert all(f"task {other}" not in text for other in NAMES if other != name)  # nothing of another task's
+    knn = logs["iris_knn"].read_text()
+    assert "Flow run 'iris_knn' - Finished in state Completed()" in knn
+
+
 def test_parallel_zero_is_refused(cli, project_root):
     result = cli("run", "iris_knn", "--parallel", "0")
     assert result.exit_code == 2
