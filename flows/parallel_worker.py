@@ -12,7 +12,7 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TextIO
 
 
 @contextmanager
@@ -33,7 +33,7 @@ def output_to(log: Path, home: int) -> Iterator[None]:
         os.dup2(home, 2)
 
 
-def serve(answer, home: int) -> None:
+def serve(answer: TextIO, home: int) -> None:
     """Run each task read from stdin, one after another, until stdin ends."""
     from coursework.fsutil import atomic_write_text
     from flows.all_tasks import run_one
