@@ -1,5 +1,5 @@
 """`coursework run --parallel N` on long-lived workers: a worker killed mid-task costs that task only (exit 70
-naming its log), and Ctrl-C on the parent leaves no worker running."""
+naming its log), and a parent killed (-9) or interrupted (Ctrl-C) mid-task leaves no worker running."""
 
 import json
 import os
@@ -82,3 +82,16 @@ def test_ctrl_c_on_the_parent_stops_every_worker(prefect_harness, root):
     alive = [worker for worker in workers if worker.is_running()]
     psutil.wait_procs(alive, timeout=30)
     assert not alive, f"workers outlived the interrupted parent: {[w.pid for w in alive]}"
+
+
+def test_killed_parent_leaves_no_worker_running(prefect_harness, root):
+    from prefect.settings import PREFECT_API_URL
+
+    parent = _start(root, PREFECT_API_URL.value())
+    _, workers = _workers_on(parent, NAMES[:2])  # both busy with a task
+    parent.send_signal(signal.SIGKILL)
+    parent.communicate(timeout=60)
+    gone, alive = psutil.wait_procs(workers, timeout=30)  # PR_SET_PDEATHSIG: the kernel kills them
+    for worker in alive:  # clean up before failing
+        worker.kill()
+    assert not alive, f"workers outlived their killed parent: {[w.pid for w in alive]}"
