@@ -67,7 +67,7 @@ def run_one(name: str, *, params_path: str = "params.yaml", root: str = ".", sou
 def run_tasks(names: list[str], *, params_path: str = "params.yaml", root: str = ".", source: str | None = None,
               options: dict[str, Any] | None = None, on_start: Callable[[str], None] | None = None,
               on_done: Callable[[dict[str, Any]], None] | None = None, parallel: int = 1) -> list[dict[str, Any]]:
-    """Each task's flow, in order or `parallel` at once in child processes; summaries in the order named."""
+    """Each task's flow, in order or `parallel` at once on worker processes; summaries in the order named."""
     job = {"params_path": params_path, "root": root, "source": source, "options": options or {}}
     if parallel > 1 and len(names) > 1:
         from flows.parallel_runs import run_parallel

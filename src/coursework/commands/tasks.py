@@ -155,7 +155,7 @@ def run(
     metrics_out: Optional[Path] = typer.Option(None, "--metrics-out", help="also write the test metrics to this JSON file (a DVC metrics output)"),
     plots_out: Optional[Path] = typer.Option(None, "--plots-out", help="also write the plots as PNGs into this folder (a DVC plots output)"),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP + "; progress and logs go to stderr"),
-    parallel: int = typer.Option(1, "--parallel", help="run up to N tasks at once, each in a process of its own (its log under .coursework/logs/parallel/); 1: one after another"),
+    parallel: int = typer.Option(1, "--parallel", help="run up to N tasks at once on N worker processes (each task's log under .coursework/logs/parallel/); 1: one after another"),
 ) -> None:
     """Run tasks through ingest -> validate -> features -> train -> evaluate -> register, one flow run each."""
     _quiet_services()
