@@ -116,7 +116,7 @@ def _side(*args: str) -> dict:
 
 
 def _measure(task: str, params: str, repeats: int) -> dict[str, list[dict]]:
-    """Pipeline, bare and bare+det, alternating; the bare sides train as many epochs as early stopping let the pipeline."""
+    """Pipeline, bare and bare+det, alternating; the bare sides train the epochs early stopping let the pipeline."""
     runs: dict[str, list[dict]] = {"pipeline": [], "bare": [], "bare+det": []}
     for _ in range(repeats):
         runs["pipeline"].append(_side("pipeline", task, params))

@@ -38,6 +38,21 @@ def _load_arrays(path: Path) -> list[np.ndarray]:
         return [stored[f"arr_{i}"] for i in range(len(stored.files))]
 
 
+def _write_backup(run_dir: Path, record, epoch: int) -> None:
+    """After Keras' own backup: the best weights, then resume.json naming both, so a kill mid-way leaves no match."""
+    if record.best_file is None and record.best_weights is not None:
+        record.best_file = f"best-{record.best_epoch}.npz"
+        with fsutil.atomic_path(run_dir / record.best_file) as tmp:
+            np.savez(tmp, *record.best_weights)
+    fsutil.atomic_write_text(run_dir / STATE, json.dumps({
+        "epoch": epoch + 1, "history": record.rows, "best_val_loss": record.best, "best_epoch": record.best_epoch,
+        "best_file": record.best_file, "weights_sha256": fsutil.file_sha256(run_dir / BACKUP / KERAS_WEIGHTS)}))
+    for old in run_dir.glob("best-*.npz"):
+        if old.name != record.best_file:
+            old.unlink(missing_ok=True)
+    record.backups += 1
+
+
 def training_record(keras, run_dir: Path, every_s: float, state: dict | None):
     """Keras' BackupAndRestore, written at most every `every_s` seconds, that also keeps the history and best epoch.
 
@@ -48,11 +63,11 @@ def training_record(keras, run_dir: Path, every_s: float, state: dict | None):
     class Record(keras.callbacks.BackupAndRestore):
         def __init__(self):
             super().__init__(str(run_dir / BACKUP), delete_checkpoint=True)
-            self.rows: list[dict] = list(state["history"]) if state else []
+            state_ = state or {"history": [], "best_val_loss": math.inf, "best_epoch": None, "best_file": None}
+            self.rows: list[dict] = list(state_["history"])
             self.resumed, self.backups = len(self.rows), 0
-            self.best = state["best_val_loss"] if state else math.inf
-            self.best_epoch = state.get("best_epoch") if state else None
-            self.best_file = state["best_file"] if state else None
+            self.best, self.best_epoch = state_["best_val_loss"], state_["best_epoch"]
+            self.best_file = state_["best_file"]
             self.best_weights = _load_arrays(run_dir / self.best_file) if self.best_file else None
             self.last = clock()
 
@@ -67,23 +82,9 @@ def training_record(keras, run_dir: Path, every_s: float, state: dict | None):
                 self.best, self.best_epoch, self.best_file = row["val_loss"], epoch, None
                 self.best_weights = self.model.get_weights()
             if clock() - self.last >= every_s:
-                self._backup(epoch, logs)
+                super().on_epoch_end(epoch, logs)  # Keras writes the weights, the optimizer state and the epoch
+                _write_backup(run_dir, self, epoch)
                 self.last = clock()
-
-        def _backup(self, epoch, logs) -> None:
-            """Best weights, then Keras' backup, then resume.json naming both: a kill mid-way leaves it unreadable."""
-            if self.best_file is None and self.best_weights is not None:
-                self.best_file = f"best-{self.best_epoch}.npz"
-                with fsutil.atomic_path(run_dir / self.best_file) as tmp:
-                    np.savez(tmp, *self.best_weights)
-            super().on_epoch_end(epoch, logs)  # Keras writes the weights, the optimizer state and the epoch
-            fsutil.atomic_write_text(run_dir / STATE, json.dumps({
-                "epoch": epoch + 1, "history": self.rows, "best_val_loss": self.best, "best_epoch": self.best_epoch,
-                "best_file": self.best_file, "weights_sha256": fsutil.file_sha256(run_dir / BACKUP / KERAS_WEIGHTS)}))
-            for old in run_dir.glob("best-*.npz"):
-                if old.name != self.best_file:
-                    old.unlink(missing_ok=True)
-            self.backups += 1
 
     return Record()
 

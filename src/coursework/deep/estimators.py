@@ -1,8 +1,8 @@
 """deep.estimators: Keras models behind scikit-learn's fit/predict, trained the way the decks teach.
 
-Seeds, early stopping with the best weights restored, a checkpoint of the best epoch on val_loss,
-resume of a killed run, learning curves, and the decks' post-processing inside predict (threshold 0.5
-for sigmoid, argmax for softmax, mapped back to the original labels).
+Seeds, early stopping with the best epoch's weights (on val_loss) restored, resume of a killed run from
+a backup written at most every `backup_every_s` seconds, learning curves, and the decks' post-processing
+inside predict (threshold 0.5 for sigmoid, argmax for softmax, mapped back to the original labels).
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ class KerasEstimator(BaseEstimator):
         return np.asarray(X, dtype=np.float32)
 
     def _settings(self) -> dict[str, Any]:
-        skip = {"checkpoint_dir", "verbose", "callbacks", "custom_objects", "backup_every_s"}  # none changes what is trained
+        # none changes what is trained (so a backup resumes whatever the interval it was written under)
+        skip = {"checkpoint_dir", "verbose", "callbacks", "custom_objects", "backup_every_s"}
         params = {k: v for k, v in self.get_params(deep=False).items() if k not in skip}
         params["build"] = getattr(self.build, "__qualname__", repr(self.build))
         return {"kind": self.kind, **params}
