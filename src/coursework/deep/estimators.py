@@ -34,6 +34,7 @@ class KerasEstimator(BaseEstimator):
     """
 
     kind = "base"
+    backup_every_s = checkpoints.BACKUP_EVERY_S  # models saved before the setting existed load without it
     flavor = "keras"  # how tracking logs it: the network as `.keras`, the rest as skops (coursework.tracking_keras)
     # scikit-learn's own checks (BaseEstimator._validate_params), so params.yaml is refused before training
     _parameter_constraints: dict = {
