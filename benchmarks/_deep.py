@@ -22,5 +22,6 @@ def prepared(task: str, params_path: Path) -> dict:
     frame = ctx.spec.load_default(**dict(ctx.params.source))
     parts, pipeline = features.task_split(ctx.spec, ctx.params, frame)
     model_name, hyperparams = next(iter(ctx.params.models.items()))
+    parts = (parts.X_train, parts.X_test, parts.y_train, parts.y_test)  # task_split returns a Split now
     return {"ctx": ctx, "parts": parts, "features": pipeline, "model": model_name,
             "factory": ctx.spec.models[model_name], "hyperparams": dict(hyperparams)}

@@ -100,14 +100,65 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path, blobs):
             if epoch == 2:  # the third epoch finished and was backed up, then the process dies
                 raise Killed
 
-    with pytest.raises(Killed):
-        classifier(tmp_path, epochs=5, patience=10, callbacks=[KillAfter()]).fit(X, y)
+    with pytest.raises(Killed):  # backup_every_s=0: a backup after every epoch
+        classifier(tmp_path, epochs=5, patience=10, backup_every_s=0, callbacks=[KillAfter()]).fit(X, y)
     assert any((tmp_path / "ckpt").glob("*/backup"))  # the backup survived the kill
     resumed = classifier(tmp_path, epochs=5, patience=10).fit(X, y)
     assert resumed.fit_stats_["resumed_from_epoch"] == 3
     assert len(resumed.history_["loss"]) == 5  # the killed run's epochs and the resumed ones: one curve
     fresh = classifier(tmp_path, epochs=5, patience=10).fit(X, y)
     assert fresh.fit_stats_["resumed_from_epoch"] == 0  # a finished run is not resumed again
+
+
+def test_a_long_backup_interval_writes_fewer_backups_and_a_kill_resumes_from_the_last(tmp_path, blobs, monkeypatch):
+    import keras
+
+    from coursework.deep import checkpoints
+
+    X, y = blobs
+    now = [0.0]
+    monkeypatch.setattr(checkpoints, "clock", lambda: now[0])
+    backed_up = []  # the epoch the backup on disk holds, seen after each epoch
+
+    class TenSecondEpochsKilledAfterEight(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            now[0] += 10.0
+
+        def on_epoch_end(self, epoch, logs=None):
+            state = checkpoints.resume_state(next((tmp_path / "ckpt").glob("*")))
+            backed_up.append(state["epoch"] if state else 0)
+            if epoch == 7:
+                raise Killed
+
+    with pytest.raises(Killed):  # a backup at most every 25 s of 10 s epochs: after epochs 3 and 6 only
+        classifier(tmp_path, epochs=12, patience=20, backup_every_s=25,
+                    callbacks=[TenSecondEpochsKilledAfterEight()]).fit(X, y)
+    assert backed_up == [0, 0, 3, 3, 3, 6, 6, 6]
+    state = checkpoints.resume_state(next((tmp_path / "ckpt").glob("*")))
+    assert len(state["history"]) == 6 and 0 <= state["best_epoch"] < 6  # the best epoch so far went with it
+    resumed = classifier(tmp_path, epochs=12, patience=20, backup_every_s=0).fit(X, y)
+    assert resumed.fit_stats_["resumed_from_epoch"] == 6  # epochs 7 and 8 were lost with the kill
+    assert resumed.fit_stats_["backups_written"] == 6 and resumed.fit_stats_["epochs_run"] == 12
+    assert [r for r in resumed.history_["val_loss"][:6]] == [r["val_loss"] for r in state["history"]]  # one curve
+    assert resumed.fit_stats_["best_epoch"] == int(np.argmin(resumed.history_["val_loss"])) + 1
+
+
+def test_a_backup_cut_short_by_the_kill_is_not_resumed(tmp_path, blobs):
+    import keras
+
+    X, y = blobs
+
+    class KillAfterTwo(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise Killed
+
+    with pytest.raises(Killed):
+        classifier(tmp_path, epochs=4, patience=10, backup_every_s=0, callbacks=[KillAfterTwo()]).fit(X, y)
+    weights = next((tmp_path / "ckpt").glob("*/backup/latest.weights.h5"))
+    weights.write_bytes(weights.read_bytes()[:100])  # Keras' weights half-written when the kill came
+    rerun = classifier(tmp_path, epochs=4, patience=10).fit(X, y)
+    assert rerun.fit_stats_["resumed_from_epoch"] == 0 and len(rerun.history_["loss"]) == 4
 
 
 def test_keras_file_round_trip_serves_the_same_labels(tmp_path, blobs):

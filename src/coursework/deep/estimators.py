@@ -1,8 +1,8 @@
 """deep.estimators: Keras models behind scikit-learn's fit/predict, trained the way the decks teach.
 
-Seeds, early stopping with the best weights restored, a checkpoint of the best epoch on val_loss,
-resume of a killed run, learning curves, and the decks' post-processing inside predict (threshold 0.5
-for sigmoid, argmax for softmax, mapped back to the original labels).
+Seeds, early stopping with the best epoch's weights (on val_loss) restored, resume of a killed run from
+a backup written at most every `backup_every_s` seconds, learning curves, and the decks' post-processing
+inside predict (threshold 0.5 for sigmoid, argmax for softmax, mapped back to the original labels).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class KerasEstimator(BaseEstimator):
     """
 
     kind = "base"
+    backup_every_s = checkpoints.BACKUP_EVERY_S  # models saved before the setting existed load without it
     flavor = "keras"  # how tracking logs it: the network as `.keras`, the rest as skops (coursework.tracking_keras)
     # scikit-learn's own checks (BaseEstimator._validate_params), so params.yaml is refused before training
     _parameter_constraints: dict = {
@@ -45,19 +46,21 @@ class KerasEstimator(BaseEstimator):
         "validation_split": [Interval(Real, 0, 1, closed="left")],
         "random_state": ["random_state"], "loss": [str, None], "checkpoint_dir": [str, None],
         "verbose": ["verbose"], "inputs": [callable, None], "callbacks": [list, None],
-        "custom_objects": [callable, None],
+        "custom_objects": [callable, None], "backup_every_s": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(self, build: Callable[..., Any] | None = None, build_options: Mapping[str, Any] | None = None, *,
                  epochs: int = 20, batch_size: int = 32, learning_rate: float = 1e-3, patience: int = 5,
                  validation_split: float = 0.1, random_state: int = 0, loss: str | None = None,
                  checkpoint_dir: str | None = None, verbose: int = 2, inputs: Callable | None = None,
-                 callbacks: list | None = None, custom_objects: Callable[[], dict] | None = None):
+                 callbacks: list | None = None, custom_objects: Callable[[], dict] | None = None,
+                 backup_every_s: float = checkpoints.BACKUP_EVERY_S):
         self.build, self.build_options = build, build_options
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.patience, self.validation_split, self.random_state = patience, validation_split, random_state
         self.loss, self.checkpoint_dir, self.verbose = loss, checkpoint_dir, verbose
         self.inputs, self.callbacks, self.custom_objects = inputs, callbacks, custom_objects
+        self.backup_every_s = backup_every_s
 
     # subclasses: how targets are encoded, which output layer, loss and metric
     def _targets(self, X: np.ndarray, y) -> tuple[np.ndarray, int, str | None, str, str]:
@@ -69,7 +72,8 @@ class KerasEstimator(BaseEstimator):
         return np.asarray(X, dtype=np.float32)
 
     def _settings(self) -> dict[str, Any]:
-        skip = {"checkpoint_dir", "verbose", "callbacks", "custom_objects"}  # none changes what is trained
+        # none changes what is trained (so a backup resumes whatever the interval it was written under)
+        skip = {"checkpoint_dir", "verbose", "callbacks", "custom_objects", "backup_every_s"}
         params = {k: v for k, v in self.get_params(deep=False).items() if k not in skip}
         params["build"] = getattr(self.build, "__qualname__", repr(self.build))
         return {"kind": self.kind, **params}
@@ -83,12 +87,13 @@ class KerasEstimator(BaseEstimator):
         preferred = Path(self.checkpoint_dir or checkpoints.DEFAULT_CHECKPOINTS) / checkpoints.fingerprint(
             self._settings(), data, target)
         with fsutil.claimed_dir(preferred) as run_dir:  # a live run of the same settings never shares our checkpoints
-            if run_dir.exists() and not (run_dir / checkpoints.BACKUP).exists():
-                shutil.rmtree(run_dir)  # a finished or never-backed-up run: start afresh
+            state = checkpoints.resume_state(run_dir) if run_dir.exists() else None
+            if state is None:
+                shutil.rmtree(run_dir, ignore_errors=True)  # never backed up, or the kill cut the backup short: afresh
             run_dir.mkdir(parents=True, exist_ok=True)
             fsutil.claim_dir(run_dir)  # the owner, for a sweep: removed only once we are dead and it cannot resume
             network = self._compiled(data.shape[1:], n_out, activation, loss, metric)
-            self._train(network, data, target, run_dir, info)
+            self._train(network, data, target, run_dir, info, state)
             self.metric_ = metric
             shutil.rmtree(run_dir, ignore_errors=True)  # finished: the logged model is the record now
         return self
@@ -103,25 +108,27 @@ class KerasEstimator(BaseEstimator):
                         loss=self.loss or loss, metrics=[metric])
         return network
 
-    def _train(self, network, data: np.ndarray, target: np.ndarray, run_dir: Path, info: dict[str, Any]) -> None:
+    def _train(self, network, data: np.ndarray, target: np.ndarray, run_dir: Path, info: dict[str, Any],
+               state: dict | None) -> None:
         """Fit in run_dir, restore the best epoch of the whole run (killed part included), keep the record."""
-        counter = {"epochs": 0}
-        callbacks, resumed = checkpoints.callbacks(keras_module(), run_dir, self.patience, counter)
+        callbacks = checkpoints.callbacks(keras_module(), run_dir, self.patience, float(self.backup_every_s), state)
+        record = callbacks[0]
         start = time.perf_counter()
         network.fit(data, target, epochs=int(self.epochs), batch_size=int(self.batch_size),
                     validation_split=float(self.validation_split), shuffle=True, verbose=self.verbose,
                     callbacks=callbacks + list(self.callbacks or []))
         seconds = time.perf_counter() - start
-        rows = checkpoints.read_history(run_dir)
-        if (run_dir / checkpoints.BEST).is_file():
-            network.load_weights(run_dir / checkpoints.BEST)
+        rows = record.rows
+        if record.best_weights is not None:
+            network.set_weights(record.best_weights)
         self.model_ = network
         self.history_ = {key: [r[key] for r in rows if key in r] for key in rows[-1] if key != "epoch"}
         n_fit = int(round(len(data) * (1 - float(self.validation_split))))
         best_epoch = int(np.argmin(self.history_["val_loss"])) + 1 if "val_loss" in self.history_ else len(rows)
         self.fit_stats_ = {
             **info, "train_seconds": seconds, "epochs_run": len(rows), "best_epoch": best_epoch,
-            "resumed_from_epoch": resumed, "samples_per_sec": n_fit * counter["epochs"] / max(seconds, 1e-9),
+            "resumed_from_epoch": record.resumed, "backups_written": record.backups,
+            "samples_per_sec": n_fit * (len(rows) - record.resumed) / max(seconds, 1e-9),
             "peak_memory_mb": peak_memory_mb(info), "n_parameters": int(network.count_params()),
         }
 
