@@ -27,13 +27,13 @@ def _score(task: str, params: Path, seed: int) -> tuple[float, float, str, dict]
     from coursework import train
 
     p = prepared(task, params)
-    split, spec = p["parts"], p["ctx"].spec
+    (X_train, X_test, y_train, y_test), spec = p["parts"], p["ctx"].spec
     estimator = train.build_model(p["factory"], {**p["hyperparams"], "verbose": 0}, seed=seed)
     estimator.set_params(checkpoint_dir=tempfile.mkdtemp(prefix="coursework-bench-ck-"))
     began = time.perf_counter()
-    model = train.train_model(p["features"], estimator, split.X_train, split.y_train)
+    model = train.train_model(p["features"], estimator, X_train, y_train)
     seconds = time.perf_counter() - began
-    value = spec.family.score(model, split.X_test, split.y_test)[spec.primary_metric]
+    value = spec.family.score(model, X_test, y_test)[spec.primary_metric]
     return value, seconds, spec.primary_metric, dict(p["ctx"].params.gate)
 
 
