@@ -52,6 +52,7 @@ def main() -> int:
     parser.add_argument("tasks", nargs="*", help="tasks to run (default: --all, every offline task)")
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--no-limited", action="store_true", help="skip the run with thread counts shared out")
+    parser.add_argument("--save", type=Path, help="also write each mode's `--json` document into this folder")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="coursework-bench-parallel-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "PREFECT_API_URL"))}
@@ -66,6 +67,10 @@ def main() -> int:
         modes.append((f"--parallel {args.parallel} ({threads} thread(s) each)", [*selection, "--parallel", str(args.parallel)],
                       {**env, "COURSEWORK_CHILD_THREADS": threads}))
     results = [(label, *_run(base, f"mode{i}", argv, mode_env)) for i, (label, argv, mode_env) in enumerate(modes)]
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
+        for i, (_, _, document) in enumerate(results):
+            (args.save / f"mode{i}.json").write_text(json.dumps(document, indent=2))
     reference, seq_wall = _quality(results[0][2]), results[0][1]
     print(f"\n{len(reference)} tasks, {os.cpu_count()} CPU cores, load average before the runs: see `uptime`")
     print(f"{'mode':40s} {'wall s':>8s} {'speed-up':>9s} {'exit':>5s}  metrics vs sequential")
