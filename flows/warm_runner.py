@@ -22,10 +22,10 @@ import socket
 import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 
-from coursework import children, warm
+from coursework import warm
+from flows.warm_child import become
 
 # what `coursework run` and `data validate` import before and while they run (python -X importtime), less
 # TensorFlow/Keras (a deep task's own) and the CLI module itself (its consoles must see the command's terminal)
@@ -146,7 +146,7 @@ class Runner:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            _become(request, fds, [self.listener, conn, *self._client_sockets()], self.started_env)
+            become(request, fds, [self.listener, conn, *self._client_sockets()], self.started_env)
         return pid
 
     def _client_sockets(self) -> list[socket.socket]:
@@ -189,50 +189,6 @@ class Runner:
                         pass
                     self.selector.unregister(key.fileobj)
                     key.fileobj.close()
-
-
-def _become(request: dict, fds: list[int], sockets: list[socket.socket], started_env: dict[str, str]) -> None:
-    """In the child: take the client's streams, folder and environment and run the CLI; never returns."""
-    code = 70
-    try:
-        os.setpgid(0, 0)  # the runner's client-gone kill takes the command's own subprocesses too
-        children.die_with(os.getppid(), signal.SIGKILL)
-        for sock in sockets:
-            sock.close()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-            os.close(fd)
-        for stream in (sys.stdout, sys.stderr):
-            stream.reconfigure(line_buffering=stream.isatty())
-        os.chdir(request["cwd"])
-        for name in set(started_env) - set(request["env"]):
-            os.environ.pop(name, None)
-        os.environ.update(request["env"])
-        sys.argv = request["argv"]
-        _fresh_logging()
-        from coursework.cli import main
-
-        main()  # exits through os._exit with the command's code
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    except BaseException:  # noqa: BLE001 - the client must hear about it, and the runner must not run on in a child
-        traceback.print_exc()
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-
-
-def _fresh_logging() -> None:
-    """Prefect's settings and console handler as this command's environment and terminal make them."""
-    from prefect.context import refresh_global_settings_context
-    from prefect.logging.configuration import setup_logging
-
-    refresh_global_settings_context()
-    setup_logging(incremental=False)
 
 
 def main() -> int:
