@@ -79,6 +79,9 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
     return data
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser, the same safe constructor: 5x faster
+
+
 def read_params(path: str | Path) -> dict[str, Any]:
     """The params file as YAML, unchecked: for a caller that runs the schema itself (pipelines.load)."""
     path = Path(path)
@@ -86,7 +89,7 @@ def read_params(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"params file not found: {path}")
     try:
         with path.open() as fh:
-            data = yaml.safe_load(fh) or {}
+            data = yaml.load(fh, Loader=_LOADER) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
