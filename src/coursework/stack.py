@@ -195,6 +195,14 @@ def record_database(root: Path, url: str | None) -> None:
     atomic_write_text(target, url + "\n")  # a mkstemp file: mode 0600 from the start
 
 
+def serves_local_store(root: Path, uri: str) -> bool:
+    """The tracking URI is this project's running stack on this machine over its SQLite store: the server and
+    a run with the stack down share mlruns/, so artefacts can be plain files there."""
+    state = stackfile.read(root)
+    return (state is not None and state.database == "sqlite" and uri == state.mlflow_tracking_uri
+            and urlsplit(uri).hostname == LOOPBACK)
+
+
 def attach_tracking(root: Path) -> str | None:
     """The running stack's MLflow URL, or None; a Postgres stack also names the champion lock's database."""
     state = stackfile.read(root)

@@ -89,11 +89,16 @@ NOTE_TAG = "mlflow.note.content"  # what the MLflow UI shows as an experiment's 
 
 def ensure_experiment(task: str, root: Path, description: str = "") -> str:
     """One experiment per task, described by the task's spec; local stores keep artefacts under mlruns/artifacts/<task>."""
-    client = mlflow_client()
+    from coursework.stack import StackDown, serves_local_store
+
+    client, uri = mlflow_client(), mlflow.get_tracking_uri()
     found = client.get_experiment_by_name(task)
     if found is None:
         location = None
-        if mlflow.get_tracking_uri() == default_tracking_uri(root):  # set_tracking_uri also exports the env var
+        # the project's own store, directly or through this machine's SQLite stack: artefacts as files under
+        # mlruns/artifacts/<task>, so runs with the stack down can still write them (set_tracking_uri also
+        # exports the env var); a shared stack's server keeps its default, proxied mlflow-artifacts:/ location
+        if uri == default_tracking_uri(root) or serves_local_store(root, uri):
             location = (root / STORE_DIR / "artifacts" / task).resolve().as_uri()
         try:
             return client.create_experiment(task, artifact_location=location,
@@ -102,6 +107,9 @@ def ensure_experiment(task: str, root: Path, description: str = "") -> str:
             if not _already_exists(exc):
                 raise
             found = client.get_experiment_by_name(task)
+    if found.artifact_location.startswith("mlflow-artifacts:") and not uri.startswith(("http://", "https://")):
+        raise StackDown(f"experiment {task} keeps its artefacts on a tracking server ({found.artifact_location}), "
+                        f"which only that server can reach; start it (`coursework up`) or set MLFLOW_TRACKING_URI to it")
     if description and found.tags.get(NOTE_TAG) != description:  # the spec's wording changed since
         client.set_experiment_tag(found.experiment_id, NOTE_TAG, description)
     return found.experiment_id

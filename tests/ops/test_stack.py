@@ -144,6 +144,27 @@ def test_up_with_auth_attached_run_then_kill_9_and_down(project_root):
         assert stackfile.read(project_root) is None  # a run now would not attach to the dead stack
     finally:
         _stopped(project_root, pids)
+    # the experiment was made by a server bound beyond this machine: its artefacts live behind that server
+    cold = console(project_root, "run", "iris_knn")
+    assert cold.returncode == 69, cold.stdout + cold.stderr
+    assert "keeps its artefacts on a tracking server" in cold.stdout + cold.stderr
+    assert "Traceback" not in cold.stdout + cold.stderr
+
+
+def test_runs_through_the_local_stack_leave_artefacts_a_run_without_it_can_write(project_root):
+    """up, run, down, run: on this machine's SQLite stack the experiment keeps its artefacts as files under
+    mlruns/artifacts/<task>, so the run after `down` (no server to proxy them) writes there too."""
+    state = _up(project_root, "--workers", "0")
+    pids = [s.pid for s in state.services]
+    try:
+        attached = _cli(project_root, "run", "iris_knn", env={})
+        assert attached.returncode == 0, attached.stdout + attached.stderr
+    finally:
+        _stopped(project_root, pids)
+    cold = _cli(project_root, "run", "iris_knn", "--json", env={})
+    assert cold.returncode == 0, cold.stdout + cold.stderr
+    run_id = json.loads(cold.stdout)["tasks"][0]["run_id"]
+    assert (project_root / "mlruns" / "artifacts" / "iris_knn" / run_id / "artifacts" / "classification_report.txt").is_file()
 
 
 def test_stack_on_postgres_registers_through_its_server(project_root, postgres):
