@@ -19,6 +19,7 @@ import pkgutil
 import selectors
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -46,6 +47,11 @@ def _warm_caches() -> None:
     build = getattr(requirements_utils, "_init_packages_to_modules_map", None)  # private: skipped if it goes
     if build is not None:
         build()
+
+
+def _peer_uid(conn: socket.socket) -> int:
+    """The user id of the process at the other end (SO_PEERCRED: pid, uid, gid)."""
+    return struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[1]
 
 
 def _say(line: str) -> None:
@@ -89,7 +95,11 @@ class Runner:
         finally:
             probe.close()
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(str(warm.SOCKET))
+        umask = os.umask(0o077)  # the socket is born owner-only: no one else may connect and have commands run
+        try:
+            self.listener.bind(str(warm.SOCKET))
+        finally:
+            os.umask(umask)
         self.listener.listen(16)
         self.selector.register(self.listener, selectors.EVENT_READ)
         _say(f"listening on {path}")
@@ -117,7 +127,7 @@ class Runner:
                 warm.send(conn, {"pong": os.getpid(), "running": len(self.live)})
                 conn.close()
                 return
-            refusal = self._refusal(request, fds)
+            refusal = self._refusal(request, fds, conn)
             if refusal:
                 warm.send(conn, {"refused": refusal})
                 _say(f"refused: {refusal}")
@@ -137,9 +147,11 @@ class Runner:
         self.selector.register(conn, selectors.EVENT_READ, pid)
         _say(f"pid {pid}: {' '.join(request['argv'][1:])}")
 
-    def _refusal(self, request: dict | None, fds: list[int]) -> str | None:
+    def _refusal(self, request: dict | None, fds: list[int], conn: socket.socket) -> str | None:
         if request is None or len(fds) != 3:
             return "no request, or no standard streams with it"
+        if _peer_uid(conn) != os.getuid():
+            return "another user"
         if Path(request["cwd"]).resolve() != self.root.resolve():
             return f"another folder ({request['cwd']})"
         if request["python"] != sys.executable:

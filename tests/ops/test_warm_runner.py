@@ -85,6 +85,11 @@ def test_a_run_forked_by_the_runner_matches_one_in_its_own_process(served):
     assert "Beginning flow run" in forked.stderr  # Prefect's log reached the client's stderr
 
 
+def test_only_its_owner_may_connect_to_the_runner(served):
+    root, _ = served
+    assert (root / warm.SOCKET).stat().st_mode & 0o077 == 0  # no group or other bit: no one else may connect
+
+
 def test_a_users_mistake_through_the_runner_gets_its_exit_code_and_no_traceback(served):
     root, _ = served
     before = _forked(root)
