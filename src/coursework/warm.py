@@ -110,14 +110,34 @@ def ping(path: Path) -> tuple[bool, str]:
     return True, f"forks commands ({answer['running']} running)"
 
 
-def _forward(sock: socket.socket):
-    def handler(signum, _frame):
-        try:
-            send(sock, {"signal": signum})
-        except OSError:
-            pass  # the runner is gone: the read below reports it
+class _Signals:
+    """Ctrl-C, SIGTERM and SIGHUP for the forked command: held until the runner has named it, then sent on
+    (a handler sending in the middle of the request would cut it in two)."""
 
-    return handler
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.ready, self.held = sock, False, []
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self.handle)
+
+    def handle(self, signum, _frame) -> None:
+        if not self.ready:
+            self.held.append(signum)
+            return
+        try:
+            send(self.sock, {"signal": signum})
+        except OSError:
+            pass  # the runner is gone: the read reports it
+
+    def started(self) -> None:
+        self.ready = True
+        for signum in self.held:
+            self.handle(signum, None)
+
+    def restore(self) -> int | None:
+        """Back to the defaults for a command run here; 128+signal if the user interrupted meanwhile."""
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
+        return 128 + self.held[0] if self.held else None
 
 
 def try_run(argv: list[str]) -> int | None:
@@ -125,6 +145,7 @@ def try_run(argv: list[str]) -> int | None:
     if not eligible(argv) or not SOCKET.exists():
         return None
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    signals = _Signals(sock)
     try:
         sock.settimeout(10.0)
         sock.connect(str(SOCKET))
@@ -132,19 +153,20 @@ def try_run(argv: list[str]) -> int | None:
                     "key": environment_key(dict(os.environ)), "code": code_fingerprint(Path.cwd())}, [0, 1, 2])
         answer, _ = receive(sock)
     except (OSError, ValueError):
-        sock.close()  # no runner listening (or a dead one's socket): the runner kills a child it forked for us
-        return None
+        answer = None  # no runner listening (or a dead one's socket): the runner kills a child it forked for us
     if answer is None or "pid" not in answer:
         sock.close()
-        return None
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _forward(sock))
+        return signals.restore()
+    signals.started()
     sock.settimeout(None)
+    return _wait(sock)
+
+
+def _wait(sock: socket.socket) -> int:
+    """The forked command's exit code, or 69 if the runner went away before sending it."""
     while True:
         try:
             done, _ = receive(sock)
-        except InterruptedError:
-            continue
         except (OSError, ValueError):
             done = None
         if done is None:

@@ -123,6 +123,23 @@ def test_a_client_killed_with_minus_9_takes_its_forked_command_with_it(served):
     assert warm.ping(root / warm.SOCKET)[0]  # the runner serves on
 
 
+def test_ctrl_c_reaches_the_forked_command_which_stops_as_one_run_here_would(served):
+    root, runner = served
+    client = subprocess.Popen([str(COURSEWORK), "run", "wine_dense"], cwd=root, env=_env(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (forked := psutil.Process(runner.pid).children()):
+        assert time.monotonic() < deadline and client.poll() is None, _log(root)
+        time.sleep(0.1)
+    time.sleep(2)  # inside the run, well before a wine_dense training ends
+    client.send_signal(signal.SIGINT)
+    _, stderr = client.communicate(timeout=120)
+    assert client.returncode == 130 and "Traceback" not in stderr  # as the same command interrupted in its own process
+    _, alive = psutil.wait_procs(forked, timeout=15)
+    assert alive == []
+    assert f"pid {forked[0].pid}: exit 130" in _log(root)
+
+
 def test_changed_code_is_refused_and_the_runner_starts_again(project_root):
     runner = _start_runner(project_root)
     try:
