@@ -136,8 +136,8 @@ class Runner:
             pid = self._fork(request, fds, conn)
             self.live.add(pid)
             warm.send(conn, {"pid": pid})
-        except (OSError, ValueError) as exc:
-            _say(f"a client went away while it was starting: {exc}")
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # gone, or not our client: the runner serves on
+            _say(f"a client went away or sent no valid request: {type(exc).__name__}: {exc}")
             conn.close()
             return
         finally:

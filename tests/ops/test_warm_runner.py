@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -88,6 +89,17 @@ def test_a_run_forked_by_the_runner_matches_one_in_its_own_process(served):
 def test_only_its_owner_may_connect_to_the_runner(served):
     root, _ = served
     assert (root / warm.SOCKET).stat().st_mode & 0o077 == 0  # no group or other bit: no one else may connect
+
+
+def test_a_request_that_is_not_a_commands_leaves_the_runner_serving(served):
+    root, _ = served
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(10)
+        sock.connect(str(root / warm.SOCKET))
+        warm.send(sock, {"argv": ["coursework", "run", "iris_knn"]}, [0, 1, 2])  # no folder, environment, code
+        assert warm.receive(sock)[0] is None  # closed without forking anything
+    assert warm.ping(root / warm.SOCKET)[0]
+    assert "sent no valid request: KeyError" in _log(root)
 
 
 def test_a_users_mistake_through_the_runner_gets_its_exit_code_and_no_traceback(served):
