@@ -68,6 +68,17 @@ def served(module_root):
     _stop(proc)
 
 
+def _run_and_fork(root: Path, runner: subprocess.Popen, task: str, stderr=subprocess.DEVNULL):
+    """`coursework run TASK` as a client, and the runner's child forked for it once it exists."""
+    client = subprocess.Popen([str(COURSEWORK), "run", task], cwd=root, env=_env(), stdout=subprocess.DEVNULL,
+                              stderr=stderr, text=True)
+    deadline = time.monotonic() + 60
+    while not (forked := psutil.Process(runner.pid).children()):
+        assert time.monotonic() < deadline and client.poll() is None, _log(root)
+        time.sleep(0.1)
+    return client, forked
+
+
 def _forked(root: Path) -> int:
     return _log(root).count(": run ")
 
@@ -122,12 +133,7 @@ def test_another_environment_is_refused_and_the_command_runs_in_its_own_process(
 
 def test_a_client_killed_with_minus_9_takes_its_forked_command_with_it(served):
     root, runner = served
-    client = subprocess.Popen([str(COURSEWORK), "run", "iris_knn"], cwd=root, env=_env(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not (forked := psutil.Process(runner.pid).children()):
-        assert time.monotonic() < deadline and client.poll() is None, _log(root)
-        time.sleep(0.1)
+    client, forked = _run_and_fork(root, runner, "iris_knn")
     os.kill(client.pid, signal.SIGKILL)
     client.wait(timeout=10)
     _, alive = psutil.wait_procs(forked, timeout=15)
@@ -137,12 +143,7 @@ def test_a_client_killed_with_minus_9_takes_its_forked_command_with_it(served):
 
 def test_ctrl_c_reaches_the_forked_command_which_stops_as_one_run_here_would(served):
     root, runner = served
-    client = subprocess.Popen([str(COURSEWORK), "run", "wine_dense"], cwd=root, env=_env(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not (forked := psutil.Process(runner.pid).children()):
-        assert time.monotonic() < deadline and client.poll() is None, _log(root)
-        time.sleep(0.1)
+    client, forked = _run_and_fork(root, runner, "wine_dense", subprocess.PIPE)
     time.sleep(2)  # inside the run, well before a wine_dense training ends
     client.send_signal(signal.SIGINT)
     _, stderr = client.communicate(timeout=120)
@@ -173,12 +174,7 @@ def test_changed_code_is_refused_and_the_runner_starts_again(project_root):
 def test_a_runner_killed_mid_run_ends_the_client_with_69(project_root):
     runner = _start_runner(project_root)
     try:
-        client = subprocess.Popen([str(COURSEWORK), "run", "iris_knn"], cwd=project_root, env=_env(),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while not (forked := psutil.Process(runner.pid).children()):
-            assert time.monotonic() < deadline and client.poll() is None, _log(project_root)
-            time.sleep(0.1)
+        client, forked = _run_and_fork(project_root, runner, "iris_knn", subprocess.PIPE)
         os.kill(runner.pid, signal.SIGKILL)
         _, stderr = client.communicate(timeout=30)
         assert client.returncode == warm.EX_UNAVAILABLE
