@@ -150,15 +150,16 @@ def main() -> None:
     stacked = None if args.skip_stack else with_stack(repo, args.repeats, bare, dvc_stack, args.tasks)
     bare_median = median(bare) if bare else None
     rows.append(("bare_knn.py (the bare work)", bare_median, None, "-", None)) if bare else None
-    for name, samples in (("coursework run iris_knn, cold", cold),
-                          ("coursework run iris_knn, stack up (forked by its warm runner)", (stacked or {}).get("runner")),
-                          ("coursework run iris_knn, stack up, COURSEWORK_NO_RUNNER=1", (stacked or {}).get("attach"))):
+    found = stacked or {}
+    for name, samples, summary in (("coursework run iris_knn, cold", cold, median),
+                                   ("coursework run iris_knn, stack up (forked by its warm runner)", found.get("runner"),
+                                    lambda s: elsewhere(median(s))),  # its work ran in the runner's child
+                                   ("coursework run iris_knn, stack up, COURSEWORK_NO_RUNNER=1", found.get("attach"), median)):
         if samples:
-            rows.append((name, elsewhere(median(samples)) if "runner" in name else median(samples), bare_median,
-                         "bare_knn.py", 2.0))
+            rows.append((name, summary(samples), bare_median, "bare_knn.py", 2.0))
     if not args.skip_dvc and args.dvc_where in ("cold", "both"):
         rows += dvc_rows(repo, args.tasks, max(1, args.repeats // 3))
-    rows += (stacked or {}).get("dvc", [])
+    rows += found.get("dvc", [])
     load = os.getloadavg()
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, load average "
           f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; medians of {args.repeats} runs")

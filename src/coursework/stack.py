@@ -34,7 +34,7 @@ PSYCOPG2 = "postgresql+psycopg2"  # the locked driver; SQLAlchemy 2.1 takes a ba
 class StackDown(CourseworkError):
     """A service of the stack did not become healthy, or is no longer: EX_UNAVAILABLE."""
 
-    exit_code = 69
+    exit_code = warm.EX_UNAVAILABLE  # the code the runner's client exits with too
 
 
 @dataclass(frozen=True)
