@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from coursework.children import die_with
+from coursework.errorlog import EX_SOFTWARE
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
                "TF_NUM_INTEROP_THREADS")
@@ -81,7 +82,7 @@ def _collect(task: dict[str, Any], worker: dict[str, Any]) -> dict[str, Any]:
     if task["result"].is_file():
         return json.loads(task["result"].read_text())
     code = worker["process"].wait()
-    return {**dict.fromkeys(FIELDS), "task": task["name"], "status": "failed", "exit_code": 70,
+    return {**dict.fromkeys(FIELDS), "task": task["name"], "status": "failed", "exit_code": EX_SOFTWARE,
             "error": f"the worker running it ended (exit {code}) without a result; its output is in {task['log']}",
             "error_kind": "ChildDied", "log": str(task["log"]),
             "seconds": round(time.monotonic() - task["started"], 3)}
